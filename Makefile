@@ -1,0 +1,46 @@
+# hbmcycle — run `make help` for the list of targets.
+# Only Python 3.11+ and make are needed: the first target that needs the
+# environment creates .venv from the hash-pinned requirements.lock.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install data check report lab test lock clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "hbmcycle needs Python 3.11 or newer; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
+	@echo "Creating $(VENV) from requirements.lock (first run only, a minute or two)..."
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+install: $(STAMP) ## Create the virtual environment from the lock file
+
+check: $(STAMP) ## Validate data/raw only (writes nothing)
+	$(BIN)/hbmcycle data check
+
+data: $(STAMP) ## Validate data/raw and build data/processed/hbmcycle.duckdb
+	$(BIN)/hbmcycle data build
+
+report: data ## Build the data, execute the notebooks, write reports/*.html
+	$(BIN)/hbmcycle report
+
+lab: data ## Open JupyterLab on the notebooks with the project kernel
+	$(BIN)/python -m ipykernel install --sys-prefix --name hbmcycle --display-name "Python (hbmcycle)" >/dev/null
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/python -m pytest
+
+lock: ## Re-resolve requirements.lock from pyproject.toml (needs network)
+	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements.lock
+
+clean: ## Remove generated data and reports (keeps .venv)
+	rm -rf data/processed/* reports/

@@ -1,0 +1,129 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Data atlas: AI accelerator memory
+#
+# What the database holds about accelerator memory: capacity against bandwidth for every
+# accelerator, memory per accelerator over time, and where each number comes from.
+# Every value is read from `data/processed/hbmcycle.duckdb` (built from `data/raw` by
+# `make data`); every chart names its source table, and the table of sources at the end
+# resolves each row's source id to its URL.
+
+# %% tags=["parameters"]
+# Accelerators shipping in or after this year (roadmap parts have a planned year).
+min_year = 2020
+# Statuses to include: any of shipping, announced, roadmap.
+statuses = ["shipping", "announced", "roadmap"]
+# Vendors to include (empty list = all).
+vendors = []
+# Label every point with its product name.
+label_points = True
+
+# %%
+import math
+
+import altair as alt
+import polars as pl
+
+from hbmcycle import charts, db
+
+charts.setup()
+acc = db.read_table("accelerator_metrics").filter(
+    (pl.col("ship_year") >= min_year) & pl.col("status").is_in(statuses)
+)
+if vendors:
+    acc = acc.filter(pl.col("vendor").is_in(vendors))
+with_memory = acc.filter(pl.col("memory_gb").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
+print(f"{acc.height} accelerators selected ({with_memory.height} with both capacity and bandwidth), "
+      f"ship years {acc['ship_year'].min()}–{acc['ship_year'].max()}, vendors: {', '.join(sorted(acc['vendor'].unique()))}")
+
+# %% [markdown]
+# ## Capacity against bandwidth
+#
+# Each point is one accelerator package (per GPU for superchips). Both axes are logarithmic.
+# SRAM-only chips (Groq, Cerebras) sit far left: little capacity, very high bandwidth.
+# The dashed lines are iso-curves of the seed thesis's figure of merit, HBM size × bandwidth.
+
+# %%
+colour = alt.Color("vendor:N", scale=charts.vendor_scale(with_memory["vendor"]), title="Vendor")
+base = alt.Chart(with_memory).encode(
+    x=alt.X("memory_gb:Q", scale=alt.Scale(type="log"), title="Fast memory per accelerator (GB, log)"),
+    y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log"), title="Memory bandwidth (TB/s, log)"),
+)
+points = base.mark_point(filled=True, size=70).encode(
+    color=colour,
+    shape=alt.Shape("status:N", title="Status"),
+    tooltip=["product", "vendor", "memory_type", "memory_gb", "memory_bw_tb_s", "ship_year", "source"],
+)
+layers = [points]
+if label_points:
+    layers.append(base.mark_text(align="left", dx=6, dy=-4, fontSize=9).encode(text="product:N", color=colour))
+# Iso-lines of size x bandwidth, spaced by decades around the data.
+product = with_memory["hbm_size_x_bw_gb_tb_s"]
+lo, hi = product.min(), product.max()
+decades = [10**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
+gb_range = (with_memory["memory_gb"].min(), with_memory["memory_gb"].max())
+iso = pl.DataFrame(
+    [(k, g, k / g) for k in decades for g in (gb_range[0], gb_range[1])],
+    schema=["size_x_bw", "memory_gb", "memory_bw_tb_s"], orient="row",
+).filter((pl.col("memory_bw_tb_s") >= with_memory["memory_bw_tb_s"].min() / 2)
+         & (pl.col("memory_bw_tb_s") <= with_memory["memory_bw_tb_s"].max() * 2))
+iso_lines = alt.Chart(iso).mark_line(strokeDash=[4, 4], color="#bbb").encode(
+    x="memory_gb:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
+chart = alt.layer(iso_lines, *layers).properties(width=680, height=460)
+charts.titled(chart, "Memory capacity vs bandwidth per accelerator",
+              "hbmcycle table `accelerators` (vendor datasheets; per-row sources below)")
+
+# %% [markdown]
+# ## Memory per accelerator by ship year
+#
+# The largest and the typical package each year. Capacity per accelerator has grown far
+# faster than DRAM per PC; the memory-cycle report puts the two side by side.
+
+# %%
+by_year = with_memory.filter(pl.col("memory_type").str.starts_with("HBM"))
+trend = alt.Chart(by_year).mark_point(filled=True, size=60).encode(
+    x=alt.X("ship_year:O", title="Ship year (planned, for roadmap parts)"),
+    y=alt.Y("memory_gb:Q", scale=alt.Scale(type="log"), title="HBM per accelerator (GB, log)"),
+    color=colour,
+    tooltip=["product", "memory_gb", "memory_type", "hbm_stacks"],
+)
+yearly_max = by_year.group_by("ship_year").agg(pl.col("memory_gb").max().alias("max_gb")).sort("ship_year")
+frontier = alt.Chart(yearly_max).mark_line(color="#444").encode(x="ship_year:O", y="max_gb:Q")
+charts.titled(alt.layer(frontier, trend).properties(width=620, height=360),
+              "HBM capacity per accelerator by ship year (line: largest that year)",
+              "hbmcycle table `accelerators`")
+
+# %%
+growth = yearly_max.filter(pl.col("max_gb").is_not_null())
+first, last = growth.row(0, named=True), growth.row(-1, named=True)
+years = last["ship_year"] - first["ship_year"]
+cagr = (last["max_gb"] / first["max_gb"]) ** (1 / years) - 1 if years else float("nan")
+print(f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year']} → {last['max_gb']:g} GB in "
+      f"{last['ship_year']} ({last['max_gb'] / first['max_gb']:.1f}×, {cagr:.0%} a year compounded).")
+
+# %% [markdown]
+# ## The accelerators and their sources
+#
+# Memory figures per package; `confidence` is high for vendor datasheets, medium for press or
+# analyst figures, low for estimates. Empty cells are unknown, never guessed.
+
+# %%
+cols = ["product", "vendor", "ship_year", "status", "memory_type", "memory_gb", "memory_bw_tb_s",
+        "bf16_dense_tflops", "fp8_dense_tflops", "tdp_w", "confidence", "source"]
+charts.html_table(acc.sort(["vendor", "ship_year"]).select(cols))
+
+# %%
+sources = db.query("SELECT id, producer, title, url, accessed, cited_by FROM sources ORDER BY cited_by, id")
+charts.html_table(sources, link=("title", "url"))

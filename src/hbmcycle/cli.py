@@ -1,0 +1,150 @@
+"""The `hbmcycle` command line: data build/check/show, reports, models."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from hbmcycle import paths
+
+app = typer.Typer(help="Data and models for the economics of AI memory.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+data_app = typer.Typer(help="Validate, build and inspect the database.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+out = Console()
+err = Console(stderr=True, soft_wrap=True)  # problems stay one line each, so they can be grepped
+
+
+def _print_problems(problems) -> None:
+    for p in problems:
+        err.print(str(p), markup=False, highlight=False, soft_wrap=True)
+    err.print(f"[red]{len(problems)} problem(s) found[/red]")
+
+
+@data_app.command("check")
+def data_check(table: Annotated[Optional[list[str]], typer.Option(help="Only these tables (repeatable).")] = None) -> None:
+    """Validate data/raw without writing anything."""
+    from hbmcycle.validate import load_all
+
+    tables, problems = load_all(paths.raw_dir(), only=table)
+    if problems:
+        _print_problems(problems)
+        raise typer.Exit(1)
+    rows = sum(t.frame.height for t in tables.values())
+    out.print(f"[green]ok[/green]: {len(tables)} table(s), {rows} rows, all checks pass")
+
+
+@data_app.command("build")
+def data_build() -> None:
+    """Validate data/raw and build data/processed/hbmcycle.duckdb (+ Parquet)."""
+    from hbmcycle.build import ValidationError, build
+
+    try:
+        tables = build()
+    except ValidationError as exc:
+        _print_problems(exc.problems)
+        err.print(f"database not rebuilt; {paths.db_path()} left as it was")
+        raise typer.Exit(1) from None
+    rows = sum(t.frame.height for t in tables.values())
+    out.print(f"[green]built[/green] {paths.db_path()} : {len(tables)} table(s), {rows} rows")
+
+
+@data_app.command("show")
+def data_show(
+    table: Annotated[str, typer.Argument(help="Table or view name (see `hbmcycle data tables`).")],
+    columns: Annotated[Optional[str], typer.Option(help="Comma-separated columns to show.")] = None,
+    where: Annotated[Optional[str], typer.Option(help="SQL filter, e.g. \"vendor = 'AMD'\".")] = None,
+    limit: Annotated[int, typer.Option(help="Rows to print.")] = 200,
+    csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+) -> None:
+    """Print a table readably in the terminal."""
+    from hbmcycle import db
+
+    try:
+        frame = db.read_table(table)
+    except (KeyError, db.DatabaseMissing) as exc:
+        err.print(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc), markup=False)
+        raise typer.Exit(1) from None
+    if where:
+        frame = db.query(f'SELECT * FROM "{table}" WHERE {where}')
+    if columns:
+        wanted = [c.strip() for c in columns.split(",")]
+        unknown = [c for c in wanted if c not in frame.columns]
+        if unknown:
+            err.print(f"unknown column(s) {', '.join(unknown)}; columns: {', '.join(frame.columns)}", markup=False)
+            raise typer.Exit(1)
+        frame = frame.select(wanted)
+    if csv:
+        sys.stdout.write(frame.head(limit).write_csv())
+        return
+    view = RichTable(title=f"{table} ({frame.height} rows)", show_lines=False, header_style="bold")
+    # Provenance columns are long; they live in the CSV and in `--csv` output.
+    shown = [c for c in frame.columns if c not in ("notes",)] if not columns else frame.columns
+    for c in shown:
+        view.add_column(c, overflow="fold", max_width=28 if c == "source" else None)
+    for row in frame.head(limit).select(shown).iter_rows():
+        view.add_row(*("" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row))
+    Console(width=max(out.width, 240)).print(view)
+
+
+@data_app.command("tables")
+def data_tables() -> None:
+    """List the tables in the database with rows and sources."""
+    from hbmcycle import db
+
+    frame = db.tables()
+    view = RichTable(title="hbmcycle tables")
+    for c in ("table_name", "title", "rows", "sources"):
+        view.add_column(c)
+    for row in frame.select("table_name", "title", "rows", "sources").iter_rows():
+        view.add_row(*map(str, row))
+    out.print(view)
+
+
+@app.command("report")
+def report(
+    name: Annotated[Optional[list[str]], typer.Argument(help="Notebook names (default: all).")] = None,
+    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="key=value parameter (repeatable).")] = None,
+) -> None:
+    """Execute the notebooks with papermill and write HTML to reports/."""
+    from rich.progress import Progress
+
+    from hbmcycle import report as rep
+
+    notebooks = rep.notebooks()
+    if name:
+        known = {n.stem: n for n in notebooks}
+        unknown = [n for n in name if n not in known]
+        if unknown:
+            err.print(f"unknown notebook(s) {', '.join(unknown)}; known: {', '.join(known)}", markup=False)
+            raise typer.Exit(1)
+        notebooks = [known[n] for n in name]
+    try:
+        parameters = rep.parse_parameters(param or [])
+    except rep.ReportError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    failed = []
+    with Progress(console=err) as progress:
+        task = progress.add_task("rendering reports", total=len(notebooks))
+        for nb in notebooks:
+            progress.update(task, description=f"rendering {nb.stem}")
+            try:
+                html = rep.render(nb, parameters)
+                progress.console.print(f"[green]wrote[/green] {html}")
+            except rep.ReportError as exc:
+                failed.append(nb.stem)
+                progress.console.print("[red]failed[/red]", end=" ")
+                progress.console.print(str(exc), markup=False)
+            progress.advance(task)
+    if failed:
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover
+    app()

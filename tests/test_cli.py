@@ -1,0 +1,49 @@
+"""The command line: exit codes and readable output."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from hbmcycle.cli import app
+
+from test_validation import ACC_ROWS, rows_with, write_fixture
+
+runner = CliRunner()
+
+
+def test_data_check_fails_with_located_message(project):
+    write_fixture(project / "data" / "raw", rows_with(0, "memory_gb", "big"))
+    result = runner.invoke(app, ["data", "check"])
+    assert result.exit_code == 1
+    assert "accelerators.csv:2:" in result.output and "memory_gb" in result.output
+
+
+def test_data_build_then_show(project):
+    write_fixture(project / "data" / "raw")
+    assert runner.invoke(app, ["data", "build"]).exit_code == 0
+    result = runner.invoke(app, ["data", "show", "accelerators", "--columns", "product,memory_gb"])
+    assert result.exit_code == 0
+    assert "H100 SXM" in result.output and "141" in result.output
+    csv = runner.invoke(app, ["data", "show", "accelerators", "--csv", "--where", "vendor = 'Groq'"])
+    assert csv.output.splitlines()[1].startswith("x_lpu,Groq")
+
+
+def test_show_unknown_table_lists_known(project):
+    write_fixture(project / "data" / "raw")
+    runner.invoke(app, ["data", "build"])
+    result = runner.invoke(app, ["data", "show", "nonsense"])
+    assert result.exit_code == 1 and "accelerators" in result.output
+
+
+def test_show_without_database_says_how_to_build(project):
+    result = runner.invoke(app, ["data", "show", "accelerators"])
+    assert result.exit_code == 1 and "make data" in result.output
+
+
+def test_failed_build_leaves_database(project):
+    raw = project / "data" / "raw"
+    write_fixture(raw)
+    runner.invoke(app, ["data", "build"])
+    write_fixture(raw, ACC_ROWS + [ACC_ROWS[0]])
+    result = runner.invoke(app, ["data", "build"])
+    assert result.exit_code == 1 and "left as it was" in result.output
