@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install data check report lab test lock clean
+.PHONY: help install data check report lab test bench refresh lock clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,12 @@ lab: data ## Open JupyterLab on the notebooks with the project kernel
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest
+
+bench: data ## Run the benchmarks (speed goals, printed as ratios)
+	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+refresh: $(STAMP) ## Pull machine-readable sources, show what changed, validate, keep vintages
+	$(BIN)/hbmcycle data refresh
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs network)
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements.lock

@@ -16,6 +16,16 @@ app = typer.Typer(help="Data and models for the economics of AI memory.", no_arg
 data_app = typer.Typer(help="Validate, build and inspect the database.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
+
+def _mount_model_clis() -> None:
+    """Sub-commands that live beside their models."""
+    from hbmcycle.cycle.cli import app as cycle_app
+
+    app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
+
+
+_mount_model_clis()
+
 out = Console()
 err = Console(stderr=True, soft_wrap=True)  # problems stay one line each, so they can be grepped
 
@@ -104,6 +114,51 @@ def data_tables() -> None:
     for row in frame.select("table_name", "title", "rows", "sources").iter_rows():
         view.add_row(*map(str, row))
     out.print(view)
+
+
+@data_app.command("refresh")
+def data_refresh(
+    pipeline: Annotated[Optional[list[str]], typer.Option(help="Only these pipelines (ids from pipelines/*.yaml).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch, snapshot and diff; change no CSV.")] = False,
+) -> None:
+    """Pull machine-readable sources, keep a dated vintage, show what changed, validate, apply."""
+    from rich.progress import Progress
+
+    from hbmcycle import refresh
+
+    chosen = [p for p in refresh.pipelines() if not pipeline or p.id in pipeline]
+    if pipeline and len(chosen) != len(pipeline):
+        known = ", ".join(p.id for p in refresh.pipelines())
+        err.print(f"unknown pipeline in {', '.join(pipeline)}; known: {known}", markup=False)
+        raise typer.Exit(1)
+    failed = False
+    for pipe in chosen:
+        with Progress(console=err, transient=True) as progress:
+            task = progress.add_task(f"fetching {pipe.id}", total=len(pipe.items))
+            outcome = refresh.run(pipe, apply=not dry_run, progress=lambda: progress.advance(task))
+        out.print(f"[bold]{pipe.id}[/bold] → {pipe.table}: vintage {outcome.vintage or 'none (nothing fetched)'}")
+        for failure in outcome.failures:
+            err.print(f"  could not fetch {failure}", markup=False, highlight=False)
+        if outcome.changes:
+            view = RichTable(title=f"{len(outcome.changes)} change(s) in {pipe.table}")
+            for c in ("key", "column", "old", "new"):
+                view.add_column(c)
+            for c in outcome.changes:
+                view.add_row(c.key, c.column, c.old, c.new)
+            out.print(view)
+        else:
+            out.print("  no changes")
+        if outcome.problems:
+            _print_problems(outcome.problems)
+            err.print(f"  changes NOT applied: {pipe.table}.csv left as it was")
+            failed = True
+        elif outcome.applied:
+            out.print(f"  [green]applied[/green] to data/raw/{pipe.table}.csv; run `make data` to rebuild")
+        if len(outcome.failures) == len(pipe.items):
+            err.print(f"  every fetch failed for {pipe.id} (offline?); nothing refreshed")
+            failed = True
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command("report")
