@@ -29,6 +29,8 @@ statuses = ["shipping", "announced", "roadmap"]
 vendors = []
 # Label every point with its product name.
 label_points = True
+# Relative reversal that confirms a DRAM revenue peak or trough (0.15 = 15 %).
+min_swing = 0.15
 
 # %%
 import math
@@ -37,6 +39,7 @@ import altair as alt
 import polars as pl
 
 from hbmcycle import charts, db
+from hbmcycle.cycle.history import turning_points
 
 charts.setup()
 acc = db.read_table("accelerator_metrics").filter(
@@ -112,6 +115,90 @@ years = last["ship_year"] - first["ship_year"]
 cagr = (last["max_gb"] / first["max_gb"]) ** (1 / years) - 1 if years else float("nan")
 print(f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year']} → {last['max_gb']:g} GB in "
       f"{last['ship_year']} ({last['max_gb'] / first['max_gb']:.1f}×, {cagr:.0%} a year compounded).")
+
+# %% [markdown]
+# ## HBM bandwidth per stack, by generation
+#
+# Bars: the fastest shipping stack of each generation, pin rate × interface width / 8
+# (`hbm_generations`; HBM4 doubles the interface to 2048 bits). Points: vendors' products
+# and announcements (`hbm_products`), including samples and roadmap parts.
+
+# %%
+gens = db.read_table("hbm_generations").with_columns(
+    (pl.col("pin_rate_gbps_shipping_max") * pl.col("interface_width_bits") / 8).alias("shipping_bw_gb_s"))
+generation_order = gens["generation"].to_list()
+products = db.read_table("hbm_products").filter(pl.col("bw_per_stack_gb_s").is_not_null())
+x_gen = alt.X("generation:N", sort=generation_order, title="HBM generation")
+bars = alt.Chart(gens.filter(pl.col("shipping_bw_gb_s").is_not_null())).mark_bar(color="#cfd8e3").encode(
+    x=x_gen, y=alt.Y("shipping_bw_gb_s:Q", title="Bandwidth per stack (GB/s)"),
+    tooltip=["generation", "pin_rate_gbps_shipping_max", "interface_width_bits", "shipping_bw_gb_s", "jedec_standard"])
+product_points = alt.Chart(products).mark_point(filled=True, size=60).encode(
+    x=x_gen, y="bw_per_stack_gb_s:Q", xOffset="vendor:N",
+    color=alt.Color("vendor:N", title="Vendor"), shape=alt.Shape("milestone:N", title="Milestone"),
+    tooltip=["product_name", "vendor", "milestone", "milestone_date", "pin_rate_gbps", "bw_per_stack_gb_s", "capacity_gb"])
+charts.titled(alt.layer(bars, product_points).properties(width=560, height=340),
+              "HBM bandwidth per stack by generation (bar: fastest shipping; points: vendor products)",
+              "hbmcycle tables `hbm_generations` (JEDEC, vendors) and `hbm_products` (vendor releases)")
+
+# %% [markdown]
+# ## HBM per accelerator vs DRAM per PC
+#
+# The largest HBM capacity per accelerator by ship year (the accelerators selected above)
+# against the average DRAM per PC and per smartphone shipped (`pc_dram`; the PC figures are
+# notebooks, as the sources report them). Logarithmic axis: the gap is orders of magnitude.
+
+# %%
+device_dram = db.read_table("pc_dram").select(
+    pl.col("year"), pl.col("avg_dram_gb").alias("gb"),
+    pl.concat_str(pl.lit("average DRAM per "), pl.col("device")).alias("series"))
+hbm_max = yearly_max.select(pl.col("ship_year").alias("year"), pl.col("max_gb").alias("gb"),
+                            pl.lit("largest HBM per accelerator").alias("series"))
+memory_per_device = pl.concat([hbm_max, device_dram]).sort("series", "year")
+per_device = alt.Chart(memory_per_device).mark_line(point=True).encode(
+    x=alt.X("year:Q", axis=alt.Axis(format="d"), title="Year"),
+    y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="GB per device (log)"),
+    color=alt.Color("series:N", title=None), tooltip=["series", "year", "gb"])
+charts.titled(per_device.properties(width=620, height=360), "Memory per device: accelerator HBM vs PC and phone DRAM",
+              "hbmcycle tables `accelerators` (datasheets) and `pc_dram` (DRAMeXchange/TrendForce, IHS, Counterpoint)")
+
+# %%
+ratio = memory_per_device.pivot(on="series", index="year", values="gb").drop_nulls().sort("year")
+if ratio.height:
+    last = ratio.row(-1, named=True)
+    print(f"{last['year']}: largest accelerator carries {last['largest HBM per accelerator']:g} GB of HBM, "
+          f"{last['largest HBM per accelerator'] / last['average DRAM per pc']:.0f}× the average PC's "
+          f"{last['average DRAM per pc']:g} GB of DRAM.")
+
+# %% [markdown]
+# ## DRAM revenue and its cycles
+#
+# Annual DRAM industry revenue (current USD; market-research tallies, see `source` per row).
+# Peaks and troughs are confirmed turns of at least `min_swing` (a zigzag rule from
+# `hbmcycle.cycle.history`); the last extreme of the series is unconfirmed and not marked.
+# Forecast rows (2001, known only from a mid-year forecast; years ahead) and years without a
+# sourced figure are left out, not interpolated: the line bridges them.
+
+# %%
+revenue = (db.read_table("dram_market")
+           .filter((pl.col("company") == "industry") & pl.col("quarter").is_null()
+                   & ~pl.col("is_forecast") & pl.col("dram_revenue_usd_b").is_not_null())
+           .sort("year"))
+turns = turning_points(revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy(), min_swing)
+revenue_line = alt.Chart(revenue).mark_line(point=True, color="#555").encode(
+    x=alt.X("year:Q", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False), title="Year"),
+    y=alt.Y("dram_revenue_usd_b:Q", title="DRAM revenue (USD billion)"),
+    tooltip=["year", "dram_revenue_usd_b", "confidence", "source"])
+turn_marks = alt.Chart(turns).mark_point(size=160, filled=True).encode(
+    x="year:Q", y="value:Q",
+    color=alt.Color("kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["#d62728", "#1f77b4"]), title="Turn"),
+    shape=alt.Shape("kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["triangle-up", "triangle-down"])))
+turn_labels = alt.Chart(turns).mark_text(dy=-14, fontSize=10).encode(x="year:Q", y="value:Q", text="year:Q")
+charts.titled(alt.layer(revenue_line, turn_marks, turn_labels).properties(width=680, height=360),
+              f"DRAM industry revenue with cycle peaks and troughs (swing ≥ {min_swing:.0%})",
+              "hbmcycle table `dram_market` (Gartner, IC Insights, iSuppli/IHS, TrendForce; per-row sources)")
+
+# %%
+charts.html_table(turns.rename({"value": "dram_revenue_usd_b"}))
 
 # %% [markdown]
 # ## The accelerators and their sources

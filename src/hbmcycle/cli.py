@@ -20,7 +20,11 @@ app.add_typer(data_app, name="data")
 def _mount_model_clis() -> None:
     """Sub-commands that live beside their models."""
     from hbmcycle.cycle.cli import app as cycle_app
+    from hbmcycle.inference.cli import frontier_command, model_app, predict_command
 
+    app.command("predict")(predict_command)
+    app.command("frontier")(frontier_command)
+    app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
 
 
@@ -100,6 +104,23 @@ def data_show(
     for row in frame.head(limit).select(shown).iter_rows():
         view.add_row(*("" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row))
     Console(width=max(out.width, 240)).print(view)
+
+
+@data_app.command("catalog")
+def data_catalog(markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for the README).")] = False) -> None:
+    """Coverage of every table: rows, years, entities, sources, confidence mix."""
+    from hbmcycle.catalog import load_coverage, markdown_catalog
+
+    cover, titles = load_coverage(paths.raw_dir())
+    if markdown:
+        sys.stdout.write(markdown_catalog(cover, titles) + "\n")
+        return
+    view = RichTable(title="hbmcycle data coverage")
+    for c in cover.columns:
+        view.add_column(c)
+    for row in cover.iter_rows():
+        view.add_row(*("" if v is None else (f"{v:.0%}" if isinstance(v, float) else str(v)) for v in row))
+    Console(width=max(out.width, 200)).print(view)
 
 
 @data_app.command("tables")

@@ -1,0 +1,257 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Inference performance model: frontiers, regimes and how far to trust them
+#
+# How fast can an accelerator serve a large language model, and what does the answer cost?
+# `hbmcycle.inference` computes, from the datasheet (memory capacity and bandwidth, dense
+# FLOPS, scale-up link) and the model's architecture (parameters, KV cache per token, experts),
+# the time of one decode step for a batch of sequences: the bytes it must stream (weights once,
+# for mixture-of-experts the experts the batch actually touches, plus every sequence's KV cache)
+# against the FLOPs it must do, with achievable fractions and overheads **fitted on published
+# measurements**. This report shows the throughput/latency frontier of several accelerators,
+# which resource bounds decode where, what serving costs per million tokens, and the model's
+# error on the measurements, including those held out of the fit.
+
+# %% tags=["parameters"]
+# Tokens in each sequence's KV cache while decoding.
+context = 4096
+# A dense and a mixture-of-experts model (llm_models ids).
+dense_model = "llama-3.3-70b"
+moe_model = "deepseek-v3"
+# Accelerators compared (accelerators ids).
+accelerators = ["nvidia_h100_sxm", "nvidia_h200", "nvidia_b200", "nvidia_gb200", "amd_mi300x", "amd_mi355x",
+                "google_tpu_v7"]
+# Weight and KV-cache precision (bf16, fp8, fp4 / bf16, fp8).
+weights = "fp8"
+kv = "fp8"
+# Accelerator for the regime map, and the interactive speed the economics table asks for (tokens/s per user).
+regime_accelerator = "nvidia_h200"
+min_per_user_tokens_per_s = 50.0
+# Rental terms for $ per million tokens (on_demand, reserved_1y, reserved_3y, spot, market_index).
+rental_terms = "on_demand"
+
+# %%
+import altair as alt
+import numpy as np
+import polars as pl
+
+from hbmcycle import charts, db, paths
+from hbmcycle.inference import calibration, economics
+from hbmcycle.inference.architecture import model_arrays
+from hbmcycle.inference.frontier import default_group_sizes, evaluate_grid, frontier_table, throughput_at_speed
+from hbmcycle.inference.hardware import hardware_arrays
+from hbmcycle.inference.precision import BYTES_PER_ELEMENT
+from hbmcycle.inference.step_time import BOUNDS, Efficiency, max_batch
+
+charts.setup()
+accel_table = db.read_table("accelerators")
+model_table = db.read_table("llm_models")
+record = calibration.current_calibration(paths.processed_dir() / "calibration.json", db.read_table("decode_measurements"),
+                                         model_table, accel_table)
+eff = Efficiency(**record["parameters"])
+w_bytes, kv_bytes = BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv]
+chosen = accel_table.filter(pl.col("accelerator_id").is_in(accelerators))
+missing = sorted(set(accelerators) - set(chosen["accelerator_id"]))
+hw_all = hardware_arrays(chosen, weights, strict=False)
+models = model_table.filter(pl.col("model_id").is_in([dense_model, moe_model]))
+arrays = model_arrays(models)
+dense_index = int(np.flatnonzero(arrays.model_id == dense_model)[0])
+print(f"calibration: {record['created']} ({record['method']})")
+print("fitted: " + ", ".join(f"{k} = {record['parameters'][k]:.3g}" for k in record["fitted"])
+      + (f"; at a bound: {', '.join(record['at_bounds'])}" if record["at_bounds"] else ""))
+if missing:
+    print(f"not in the accelerators table: {', '.join(missing)}")
+
+# %% [markdown]
+# ## The frontier: throughput per accelerator against speed per user
+#
+# Each line is one accelerator; each point a serving configuration (batch size, and the number
+# of accelerators the model is sharded over, up to the scale-up domain) that no other
+# configuration beats on both axes. Left: slow per user, cheap per token (big batches); right:
+# fast per user, few tokens per accelerator. A model that does not fit any group of an
+# accelerator in its domain has no line (DeepSeek-V3 in fp8 needs about 700 GB).
+
+# %%
+frames = []
+for m in range(len(arrays)):
+    for a in range(len(hw_all)):
+        if not np.isfinite(hw_all.peak_flops_s[a]):
+            print(f"{hw_all.product[a]}: no dense {weights} figure, left out")
+            continue
+        table = frontier_table(arrays.take(m), hw_all.take(a), context, w_bytes, kv_bytes, eff)
+        if table.is_empty():
+            print(f"{arrays.model_id[m]} does not fit {hw_all.product[a]} at context {context}")
+            continue
+        frames.append(table.with_columns(model=pl.lit(arrays.model_id[m]), accelerator=pl.lit(hw_all.product[a]),
+                                         vendor=pl.lit(chosen["vendor"][a])))
+frontier = pl.concat(frames)
+line = alt.Chart(frontier).mark_line(point=True).encode(
+    x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="Tokens/s per user (log)"),
+    y=alt.Y("tokens_per_s_per_accelerator:Q", scale=alt.Scale(type="log"), title="Tokens/s per accelerator (log)"),
+    color=alt.Color("accelerator:N", title="Accelerator"),
+    tooltip=["accelerator", "model", "group_size", "batch", "step_ms", "per_user_tokens_per_s",
+             "tokens_per_s_per_accelerator", "bound"],
+).properties(width=420, height=320)
+charts.titled(line.facet(column=alt.Column("model:N", title=None)),
+              f"Decode frontier at {context:,} tokens of context ({weights} weights, {kv} KV cache)",
+              "hbmcycle.inference on tables accelerators, llm_models; constants fitted on decode_measurements")
+
+# %% [markdown]
+# ## Which resource bounds decode: the regime map
+#
+# For one accelerator type, each cell is a (batch, context) pair on the smallest group of
+# accelerators that holds the model's weights: grey cells do not fit in memory (capacity), blue
+# cells are limited by memory bandwidth, orange by compute. Dense decode stays bandwidth-bound
+# until batches of hundreds; long contexts move the memory wall (capacity) to small batches,
+# because every sequence carries its KV cache. MLA's small cache keeps DeepSeek-V3's wall far out.
+
+# %%
+regime_hw = hardware_arrays(accel_table.filter(pl.col("accelerator_id") == regime_accelerator), weights)
+batches = np.unique(np.round(2 ** np.arange(0, 12.5, 0.5)))
+contexts = np.unique(np.round(2 ** np.arange(7, 17.5, 0.5)))
+cells = []
+for m in range(len(arrays)):
+    groups = default_group_sizes(regime_hw.scaleup_domain_size[0])
+    fits = max_batch(arrays.take(m), regime_hw, contexts[0], groups, w_bytes, kv_bytes, eff.reserve_fraction)
+    if not (fits >= 1).any():
+        print(f"{arrays.model_id[m]} does not fit one scale-up domain of {regime_hw.product[0]}")
+        continue
+    group = groups[np.argmax(fits >= 1)]
+    grid = evaluate_grid(arrays.take(m), regime_hw, contexts, batches, [group], w_bytes, kv_bytes, eff)
+    c_index, b_index = np.meshgrid(np.arange(len(contexts)), np.arange(len(batches)), indexing="ij")
+    cells.append(pl.DataFrame({
+        "model": f"{arrays.model_id[m]} on {int(group)} accelerator{'s' if group > 1 else ''}",
+        "context": contexts[c_index.ravel()],
+        "batch": batches[b_index.ravel()],
+        "bound": [BOUNDS[i] for i in grid.bound[0, 0, :, :, 0].ravel()],
+    }))
+regimes = pl.concat(cells)
+heat = alt.Chart(regimes).mark_rect().encode(
+    x=alt.X("batch:O", title="Batch (sequences)", axis=alt.Axis(values=[1, 4, 16, 64, 256, 1024, 4096])),
+    y=alt.Y("context:O", title="Context (tokens)", sort="descending",
+            axis=alt.Axis(values=[128, 512, 2048, 8192, 32768, 131072])),
+    color=alt.Color("bound:N", scale=alt.Scale(domain=list(BOUNDS), range=["#bbbbbb", "#4c78a8", "#f58518"]),
+                    title="Active bound"),
+    tooltip=["model", "batch", "context", "bound"],
+).properties(width=360, height=300)
+charts.titled(heat.facet(column=alt.Column("model:N", title=None)),
+              f"Regime map on {regime_hw.product[0]} ({weights} weights, {kv} KV cache)",
+              "hbmcycle.inference on tables accelerators, llm_models")
+
+# %% [markdown]
+# ## Serving economics per system
+#
+# For each system in the `systems` table whose accelerator is compared above, the best
+# configuration that still gives every user at least the requested speed: throughput of the
+# whole system, tokens per second per megawatt (rack power where the table states it, else the
+# accelerators' TDP alone, which flatters the result) and rental cost per million output tokens
+# (median of the latest year's rental prices for that accelerator; empty where none is recorded).
+# Each system serves the dense model in replicas of the group size shown.
+
+# %%
+systems = db.read_table("systems").filter(pl.col("accelerator_id").is_in(list(hw_all.accelerator_id)))
+prices = economics.rental_price(db.read_table("rental_prices"), rental_terms)
+rows = []
+for system in systems.iter_rows(named=True):
+    a = int(np.flatnonzero(hw_all.accelerator_id == system["accelerator_id"])[0])
+    if not np.isfinite(hw_all.peak_flops_s[a]):
+        continue
+    table = frontier_table(arrays.take(dense_index), hw_all.take(a), context, w_bytes, kv_bytes, eff)
+    best = throughput_at_speed(table, min_per_user_tokens_per_s)
+    if best.is_empty():
+        continue
+    rows.append({"system": system["name"], "accelerator_id": system["accelerator_id"],
+                 "accelerators": system["accelerator_count"], "rack_power_kw": system["rack_power_kw"],
+                 "tdp_w": hw_all.tdp_w[a], **best.row(0, named=True)})
+econ = pl.DataFrame(rows).join(prices, on="accelerator_id", how="left")
+power_kw, basis = economics.system_power_kw(econ["rack_power_kw"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+                                            econ["accelerators"].to_numpy(), econ["tdp_w"].to_numpy())
+system_tokens = econ["tokens_per_s_per_accelerator"].to_numpy() * econ["accelerators"].to_numpy()
+econ = econ.with_columns(
+    pl.col("usd_per_gpu_hour").cast(pl.Float64),
+    system_tokens_per_s=system_tokens,
+    power_kw=power_kw,
+    power_basis=basis,
+    tokens_per_s_per_mw=economics.tokens_per_s_per_megawatt(system_tokens, power_kw),
+    usd_per_mtok=economics.usd_per_million_tokens(econ["usd_per_gpu_hour"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+                                                  econ["tokens_per_s_per_accelerator"].to_numpy()),
+).with_columns(pl.col("usd_per_mtok").fill_nan(None))  # no rental price: leave the cell empty
+charts.html_table(econ.select(
+    "system", "accelerators", "group_size", "batch",
+    pl.col("per_user_tokens_per_s").round(1), pl.col("system_tokens_per_s").round(0), pl.col("power_kw").round(1),
+    "power_basis", pl.col("tokens_per_s_per_mw").round(0), pl.col("usd_per_gpu_hour").round(2),
+    pl.col("usd_per_mtok").round(3)).sort("tokens_per_s_per_mw", descending=True))
+
+# %% [markdown]
+# The bookkeeping behind these columns reproduces the seed's arithmetic: a Rubin NVL72 rack
+# serving 1,920 concurrent requests at 100 tokens/s each delivers 192,000 tokens/s; at about
+# 120 kW that is 1.6 million tokens/s per megawatt.
+
+# %%
+seed_tokens = economics.total_tokens_per_s(1920, 100)
+print(f"{seed_tokens:,.0f} tokens/s; {economics.tokens_per_s_per_megawatt(seed_tokens, 120):,.0f} tokens/s per MW")
+
+# %% [markdown]
+# ## How far to trust it: predicted against measured
+#
+# Every row of `decode_measurements` predicted with the fitted constants. Points on the
+# diagonal are exact; the dotted lines are ±25 %. Held-out rows were not used in the fit, so
+# their error is the honest estimate of the error on new configurations.
+
+# %%
+validation = pl.DataFrame(record["validation"], infer_schema_length=None)
+summary = calibration.summary(validation)
+low = float(min(validation["measured"].min(), validation["predicted"].min())) / 1.5
+high = float(max(validation["measured"].max(), validation["predicted"].max())) * 1.5
+diagonal = pl.DataFrame({"x": [low, high]}).with_columns(y=pl.col("x"), lo=pl.col("x") / 1.25, hi=pl.col("x") * 1.25)
+log = alt.Scale(type="log", domain=[low, high])
+points = alt.Chart(validation).mark_point(filled=True, size=60).encode(
+    x=alt.X("measured:Q", scale=log, title="Measured (tokens/s; ms for time to first token)"),
+    y=alt.Y("predicted:Q", scale=log, title="Predicted (same unit)"),
+    color=alt.Color("split:N", title="Row used in"),
+    shape=alt.Shape("metric:N", title="Metric"),
+    tooltip=["measurement_id", "metric", "measured", "predicted", alt.Tooltip("error:Q", format="+.0%"), "caveat"],
+)
+ref = alt.Chart(diagonal)
+lines = ref.mark_line(color="black").encode(x="x:Q", y="y:Q") + \
+    ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="lo:Q") + \
+    ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="hi:Q")
+charts.titled((lines + points).properties(width=480, height=420), "Inference model: predicted vs measured",
+              "table decode_measurements (TensorRT-LLM performance docs, NVIDIA NIM benchmarks, vLLM sweep)")
+
+# %%
+charts.html_table(summary.with_columns(pl.col("median_abs_error").round(3), pl.col("max_abs_error").round(3)))
+
+# %% [markdown]
+# Where the model is far off, and why (rows with |error| > 25 % carry a caveat below):
+#
+# * **Rows whose batch the engine chose** (TensorRT-LLM 1.0 maximum-load runs): the model
+#   assumes the largest batch whose *whole* sequences fit, capped at 2,048; engines that
+#   admit requests by their current length run bigger batches, so short-output rows come out
+#   low on Hopper.
+# * **Precision and generation**: one set of efficiencies serves FP8 on Hopper and FP4 on
+#   Blackwell; Blackwell FP4 rows are systematically over-predicted, i.e. the FP4 software
+#   reached a smaller fraction of its datasheet peak than FP8 on Hopper did.
+# * **Prefill-heavy rows** (input ≫ output): in-flight batching interleaves prefill chunks
+#   with decode steps; the model charges prefill at a separate efficiency and ignores the
+#   interference.
+# * **MoE on 8 GPUs** (Qwen3-235B): expert load imbalance and all-to-all traffic are modelled as
+#   uniform routing and an all-reduce.
+# * **Old engines** (TensorRT-LLM 0.5/0.6, 2023): static batching and early FP8 kernels.
+
+# %%
+charts.html_table(validation.filter(pl.col("error").abs() > 0.25).select(
+    "measurement_id", "split", "metric", pl.col("batch").round(0), pl.col("measured").round(1),
+    pl.col("predicted").round(1), pl.col("error").round(3), "caveat").sort("error"))

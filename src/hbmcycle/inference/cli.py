@@ -1,0 +1,218 @@
+"""Command line: ``predict`` and ``frontier`` (app) and ``calibrate`` / ``validate`` (model_app).
+
+The lead mounts ``app``'s commands at the top level (``hbmcycle predict``, ``hbmcycle frontier``)
+and ``model_app`` as ``hbmcycle model``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import numpy as np
+import polars as pl
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from hbmcycle.inference import calibration, catalog
+from hbmcycle.inference.architecture import model_arrays
+from hbmcycle.inference.frontier import frontier_table
+from hbmcycle.inference.hardware import hardware_arrays
+from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
+from hbmcycle.inference.step_time import BOUNDS, decode_step
+
+app = typer.Typer(help="LLM inference performance model: decode speed and the throughput frontier.", no_args_is_help=True)
+model_app = typer.Typer(help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True)
+
+console = Console()
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _calibration_path():
+    from hbmcycle.paths import PROCESSED_DIR
+
+    return PROCESSED_DIR / "calibration.json"
+
+
+def _tables(*names: str) -> list[pl.DataFrame]:
+    try:
+        return [catalog.read(name) for name in names]
+    except FileNotFoundError as exc:
+        _fail(f"{exc}")
+    except KeyError as exc:
+        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+
+
+def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
+    """Resolve names and precisions into (model arrays, hardware arrays, bytes/weight, bytes/KV element)."""
+    accelerators, models = _tables("accelerators", "llm_models")
+    try:
+        weights = check_precision(weights, WEIGHT_PRECISIONS, "weights")
+        kv = check_precision(kv, KV_PRECISIONS, "KV-cache")
+        accel_row = catalog.resolve(accelerators, accelerator, "accelerator_id", "product", "accelerator")
+        model_row = catalog.resolve(models, model, "model_id", "name", "model")
+        hw = hardware_arrays(accelerators[accel_row], weights)
+        arrays = model_arrays(models[model_row])
+    except ValueError as exc:
+        _fail(str(exc))
+    if gpus < 1:
+        _fail("--gpus must be at least 1")
+    domain = hw.scaleup_domain_size[0]
+    if gpus > 1 and not (np.isfinite(domain) and gpus <= domain):
+        _fail(f"--gpus {gpus} exceeds the scale-up domain of {hw.product[0] or hw.accelerator_id[0]} "
+              f"({'unknown' if not np.isfinite(domain) else int(domain)}); valid: 1 ... {int(domain) if np.isfinite(domain) else 1}")
+    if gpus > 1 and not np.isfinite(hw.link_bytes_s[0]):
+        _fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
+    return arrays, hw, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv], weights, kv
+
+
+@app.command("predict")
+def predict_command(
+    accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name, e.g. 'H100 SXM', h200"),
+    model: str = typer.Option(..., "--model", help="Model id or name, e.g. Llama-3.1-8B"),
+    batch: int = typer.Option(..., "--batch", min=1, help="Concurrent sequences"),
+    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
+    kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
+    gpus: int = typer.Option(1, "--gpus", help="Tensor/expert-parallel group size within one scale-up domain"),
+    json_output: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Decode step time, per-user speed, throughput, largest batch and the active bound."""
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
+    eff, provenance = calibration.load_efficiency(_calibration_path())
+    step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
+    fits = int(step.max_batch[0])
+    if fits < 1:
+        _fail(f"{arrays.model_id[0]} in {weights} does not fit {gpus} x {hw.product[0]} with a context of {context}; "
+              "use more --gpus, lower precision or a shorter context")
+    if batch > fits:
+        _fail(f"batch {batch} does not fit: at context {context} the largest batch on {gpus} x {hw.product[0]} is {fits}")
+    result = {
+        "accelerator_id": str(hw.accelerator_id[0]),
+        "model_id": str(arrays.model_id[0]),
+        "weights": weights,
+        "kv": kv,
+        "gpus": gpus,
+        "batch": batch,
+        "context": context,
+        "step_ms": float(step.step_s[0]) * 1e3,
+        "per_user_tokens_per_s": float(step.per_user_tokens_per_s[0]),
+        "tokens_per_s": float(step.tokens_per_s[0]),
+        "tokens_per_s_per_accelerator": float(step.tokens_per_s_per_accelerator[0]),
+        "max_batch": fits,
+        "bound": BOUNDS[int(step.bound[0])],
+        "memory_ms": float(step.memory_s[0]) * 1e3,
+        "compute_ms": float(step.compute_s[0]) * 1e3,
+        "comm_ms": float(np.asarray(step.comm_s).ravel()[0]) * 1e3,
+        "calibration": provenance,
+    }
+    if json_output:
+        typer.echo(json.dumps(result))
+        return
+    table = Table(title=f"{result['model_id']} on {gpus} x {hw.product[0] or result['accelerator_id']}", show_header=False)
+    for label, key, fmt in [
+        ("step time (ms)", "step_ms", "{:.3f}"),
+        ("tokens/s per user", "per_user_tokens_per_s", "{:,.1f}"),
+        ("tokens/s total", "tokens_per_s", "{:,.0f}"),
+        ("tokens/s per accelerator", "tokens_per_s_per_accelerator", "{:,.0f}"),
+        ("active bound", "bound", "{}"),
+        ("max batch at this context", "max_batch", "{:,}"),
+        ("memory / compute / comm (ms)", None, None),
+        ("calibration", "calibration", "{}"),
+    ]:
+        value = (f"{result['memory_ms']:.3f} / {result['compute_ms']:.3f} / {result['comm_ms']:.3f}" if key is None
+                 else fmt.format(result[key]))
+        table.add_row(label, value)
+    console.print(table)
+
+
+@app.command("frontier")
+def frontier_command(
+    accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name"),
+    model: str = typer.Option(..., "--model", help="Model id or name"),
+    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
+    kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
+    max_gpus: Optional[int] = typer.Option(None, "--max-gpus", help="Largest group size swept (default: the scale-up domain, at most 72)"),
+    json_output: bool = typer.Option(False, "--json", help="Print a JSON list of frontier points"),
+) -> None:
+    """Pareto frontier of throughput per accelerator vs tokens/s per user, sweeping batch and group size."""
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1)
+    eff, provenance = calibration.load_efficiency(_calibration_path())
+    groups = None
+    if max_gpus is not None:
+        groups = np.array([g for g in (1, 2, 4, 8, 16, 32, 64, 72) if g <= max_gpus], dtype=float)
+    table = frontier_table(arrays, hw, context, w_bytes, kv_bytes, eff, group_sizes=groups)
+    if table.is_empty():
+        _fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
+    if json_output:
+        typer.echo(json.dumps(table.to_dicts()))
+        return
+    out = Table(title=f"Frontier: {arrays.model_id[0]} ({weights} weights, {kv} KV) on {hw.product[0]}, context {context}")
+    for column in ("GPUs", "batch", "step ms", "tok/s/user", "tok/s/GPU", "bound"):
+        out.add_column(column, justify="right")
+    for row in table.iter_rows(named=True):
+        out.add_row(str(row["group_size"]), str(row["batch"]), f"{row['step_ms']:.2f}",
+                    f"{row['per_user_tokens_per_s']:,.1f}", f"{row['tokens_per_s_per_accelerator']:,.0f}", row["bound"])
+    console.print(out)
+    console.print(f"[dim]{provenance}[/dim]")
+
+
+def _measurement_tables():
+    return _tables("decode_measurements", "llm_models", "accelerators")
+
+
+@model_app.command("calibrate")
+def calibrate_command() -> None:
+    """Fit efficiencies and overheads on decode_measurements; write data/processed/calibration.json."""
+    measurements, models, accelerators = _measurement_tables()
+    try:
+        record = calibration.calibrate(measurements, models, accelerators)
+    except ValueError as exc:
+        _fail(str(exc))
+    path = _calibration_path()
+    calibration.write_calibration(record, path)
+    console.print(f"wrote {path}")
+    for name in record["fitted"]:
+        flag = "  (at its bound)" if name in record["at_bounds"] else ""
+        console.print(f"  {name} = {record['parameters'][name]:.4g}{flag}")
+    _print_summary(pl.DataFrame(record["summary"]))
+
+
+def _print_summary(summary: pl.DataFrame) -> None:
+    out = Table(title="Validation summary: |predicted / measured - 1|")
+    for column in ("split", "rows", "median |error|", "max |error|"):
+        out.add_column(column, justify="right")
+    for row in summary.iter_rows(named=True):
+        out.add_row(row["split"], str(row["rows"]), f"{row['median_abs_error']:.1%}", f"{row['max_abs_error']:.1%}")
+    console.print(out)
+
+
+@model_app.command("validate")
+def validate_command(
+    json_output: bool = typer.Option(False, "--json", help="Print the table as JSON rows"),
+) -> None:
+    """Predicted vs measured for every measurement row, with the error summary (held-out rows apart)."""
+    record = calibration.current_calibration(_calibration_path(), *_measurement_tables())
+    table = pl.DataFrame(record["validation"], infer_schema_length=None)
+    provenance = f"calibration of {record['created']}: {record['method']}"
+    if json_output:
+        typer.echo(json.dumps(table.to_dicts()))
+        return
+    out = Table(title="Inference model validation")
+    for column in ("measurement", "metric", "split", "batch", "measured", "predicted", "error", "caveat"):
+        out.add_column(column, overflow="fold")
+    for row in table.iter_rows(named=True):
+        out.add_row(row["measurement_id"], row["metric"], row["split"],
+                    "" if row["batch"] is None else f"{row['batch']:.0f}",
+                    f"{row['measured']:,.1f} {row['unit']}",
+                    "" if row["predicted"] is None else f"{row['predicted']:,.1f}",
+                    "" if row["error"] is None else f"{row['error']:+.0%}", row["caveat"])
+    console.print(out)
+    _print_summary(calibration.summary(table))
+    console.print(f"[dim]{provenance}[/dim]")

@@ -1,0 +1,61 @@
+"""Hand-made tables for the inference tests (toy figures chosen for easy arithmetic, not data)."""
+
+import polars as pl
+
+from hbmcycle.inference import calibration
+from hbmcycle.inference.step_time import Efficiency
+
+ACCELERATOR_COLUMNS = ["accelerator_id", "vendor", "product", "memory_gb", "memory_bw_tb_s", "bf16_dense_tflops",
+                       "fp8_dense_tflops", "fp4_dense_tflops", "tdp_w", "scaleup_domain_size", "scaleup_bw_gb_s"]
+
+MODEL_COLUMNS = ["model_id", "name", "total_params_b", "active_params_b", "layers", "hidden_size", "attention_heads",
+                 "kv_heads", "head_dim", "attention_type", "kv_lora_rank", "qk_rope_head_dim", "experts",
+                 "experts_per_token", "sliding_window"]
+
+
+def accelerators() -> pl.DataFrame:
+    rows = [
+        # id, vendor, product, GB, TB/s, bf16, fp8, fp4, W, domain, link GB/s (bidirectional)
+        ("toy_chip", "Toy", "Toy Chip", 100.0, 1.0, 100.0, 200.0, None, 500.0, 8, 400.0),
+        ("toy_chip_fast", "Toy", "Toy Chip Fast", 100.0, 2.0, 100.0, 200.0, 400.0, 600.0, 8, 400.0),
+        ("toy_lonely", "Toy", "Toy Lonely", 50.0, 1.0, 100.0, None, None, 300.0, None, None),
+    ]
+    return pl.DataFrame(rows, schema=ACCELERATOR_COLUMNS, orient="row")
+
+
+def models() -> pl.DataFrame:
+    rows = [
+        # dense GQA: 10 B params, 10 layers, hidden 4096, 32 heads, 8 KV heads of 128
+        ("toy-dense", "Toy Dense", 10.0, 10.0, 10, 4096, 32, 8, 128, "GQA", None, None, None, None, None),
+        # MoE: experts of 10 B (summed over layers) + 5 B always active: 85 B total, 25 B active; MLA cache 512 + 64
+        ("toy-moe", "Toy MoE", 85.0, 25.0, 10, 4096, 32, 32, 128, "MLA", 512, 64, 8, 2, None),
+        # dense with half the layers windowed to 128 tokens
+        ("toy-window", "Toy Window", 10.0, 10.0, 10, 4096, 32, 8, 128, "GQA", None, None, None, None, 128),
+    ]
+    return pl.DataFrame(rows, schema=MODEL_COLUMNS, orient="row")
+
+
+TRUE = Efficiency(bandwidth=0.7, kv_bandwidth=0.5, compute=0.45, prefill_compute=0.6, step_overhead_s=2e-3,
+                  layer_overhead_s=20e-6, sequence_overhead_s=5e-6, allreduce_latency_s=30e-6)
+
+
+def toy_measurements() -> pl.DataFrame:
+    """Measurement rows whose values the model itself produced with the TRUE efficiencies."""
+    rows = []
+    configs = [
+        ("toy_chip", 1, "toy-dense", "bf16", "bf16"),
+        ("toy_chip_fast", 2, "toy-dense", "fp8", "fp8"),
+        ("toy_chip_fast", 2, "toy-moe", "fp4", "fp8"),
+        ("toy_chip", 4, "toy-window", "fp8", "bf16"),
+    ]
+    for accel, gpus, model, w, kv in configs:
+        for batch, i, o, metric in [(1, 128, 128, "per_user"), (8, 1000, 200, "per_user"), (64, 2000, 500, "throughput"),
+                                    (None, 128, 1024, "throughput"), (None, 4000, 200, "throughput"),
+                                    (1, 512, 1, "ttft"), (1, 8000, 1, "ttft")]:
+            rows.append(dict(measurement_id=f"{accel}_{model}_{gpus}_{metric}_{batch}_{i}_{o}", accelerator_id=accel,
+                             accelerator_count=gpus, model_id=model, weights_precision=w, kv_precision=kv,
+                             batch_size=batch, input_tokens=i, output_tokens=o, metric=metric,
+                             tokens_per_s=1.0, ttft_ms=1.0))
+    frame = pl.DataFrame(rows, schema_overrides={"batch_size": pl.Int64})
+    predicted = calibration.Inputs(frame, models(), accelerators()).predict(TRUE)[0]
+    return frame.with_columns(tokens_per_s=pl.Series(predicted), ttft_ms=pl.Series(predicted))
