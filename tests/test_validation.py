@@ -124,6 +124,10 @@ CASES = [
     Case("sidecar unit contradicts column name", lambda raw: (write_fixture(raw), edit_yaml(
         raw, "accelerators", lambda d: d["columns"]["memory_gb"].update(unit="TB"))),
         "accelerators.yaml", 0, "", "unit must be GB"),
+    Case("source path that is not in the repository", lambda raw: (write_fixture(raw), edit_yaml(
+        raw, "accelerators", lambda d: d["sources"].append(
+            {"id": "own_log", "producer": "us", "title": "log", "path": "data/raw/vintages/none.json", "accessed": "2026-11-26"}))),
+        "accelerators.yaml", 0, "", "does not exist in the repository"),
     Case("csv without sidecar", lambda raw: (write_fixture(raw), (raw / "orphan.csv").write_text("a\n1\n")),
          "orphan.csv", 0, "", "no metadata sidecar"),
     Case("broken generation table", lambda raw: write_fixture(raw, gen_rows=GEN_ROWS[:1] + [GEN_ROWS[1].replace("1024", "wide", 1)]),

@@ -70,7 +70,7 @@ class Source:
     id: str
     producer: str
     title: str
-    url: str
+    url: str  # http(s) URL, or a repository-relative path for project-made data
     accessed: str
     licence: str | None = None
 
@@ -132,16 +132,21 @@ def load_meta(yaml_path: Path) -> TableMeta:
 
     sources: dict[str, Source] = {}
     for i, src in enumerate(doc["sources"] or []):
-        missing = [k for k in ("id", "producer", "title", "url", "accessed") if not src.get(k)]
+        missing = [k for k in ("id", "producer", "title", "accessed") if not src.get(k)]
+        if not src.get("url") and not src.get("path"):
+            missing.append("url (or path, for the project's own measurements)")
         if missing:
             raise MetadataError(f"{where}: sources[{i}] lacks {', '.join(missing)}")
-        if not re.match(r"^https?://", str(src["url"])):
+        if src.get("url") and not re.match(r"^https?://", str(src["url"])):
             raise MetadataError(f"{where}: sources[{i}] ({src['id']}) url is not http(s): {src['url']}")
+        if src.get("path") and not (yaml_path.parents[2] / src["path"]).exists():
+            # Project-made data (e.g. GPU harness logs) cite the committed raw file instead of a URL.
+            raise MetadataError(f"{where}: sources[{i}] ({src['id']}) path {src['path']} does not exist in the repository")
         if src["id"] in sources:
             raise MetadataError(f"{where}: source id '{src['id']}' is defined twice")
         sources[src["id"]] = Source(
             id=str(src["id"]), producer=str(src["producer"]), title=str(src["title"]),
-            url=str(src["url"]), accessed=str(src["accessed"]), licence=src.get("licence"),
+            url=str(src.get("url") or src["path"]), accessed=str(src["accessed"]), licence=src.get("licence"),
         )
 
     foreign_keys = []
