@@ -27,8 +27,8 @@ min_year = 2020
 statuses = ["shipping", "announced", "roadmap"]
 # Vendors to include (empty list = all).
 vendors = []
-# Label every point with its product name.
-label_points = True
+# Which points get a product label: "flagships" (each vendor's largest size x bandwidth), "all" or "none".
+label_points = "flagships"
 # Relative reversal that confirms a DRAM revenue peak or trough (0.15 = 15 %).
 min_swing = 0.15
 
@@ -70,18 +70,25 @@ points = base.mark_point(filled=True, size=70).encode(
     tooltip=["product", "vendor", "memory_type", "memory_gb", "memory_bw_tb_s", "ship_year", "source"],
 )
 layers = [points]
-if label_points:
-    layers.append(base.mark_text(align="left", dx=6, dy=-4, fontSize=9).encode(text="product:N", color=colour))
-# Iso-lines of size x bandwidth, spaced by decades around the data.
+# Short labels ("Rubin GPU (VR200 package) ..." -> "Rubin GPU"); all labels overlap in the
+# dense 50-300 GB region, so by default only each vendor's flagship is named.
+labelled = with_memory.with_columns(pl.col("product").str.split(" (").list.first().alias("label"))
+if label_points == "flagships":
+    labelled = labelled.filter(pl.col("hbm_size_x_bw_gb_tb_s") == pl.col("hbm_size_x_bw_gb_tb_s").max().over("vendor"))
+if label_points != "none":
+    layers.append(alt.Chart(labelled).mark_text(align="left", dx=6, dy=-4, fontSize=10).encode(
+        x="memory_gb:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour))
+# Iso-lines of size x bandwidth (GB x TB/s), one per decade, clipped to the plotted area.
+gb_lo, gb_hi = with_memory["memory_gb"].min(), with_memory["memory_gb"].max()
+bw_lo, bw_hi = with_memory["memory_bw_tb_s"].min(), with_memory["memory_bw_tb_s"].max()
 product = with_memory["hbm_size_x_bw_gb_tb_s"]
-lo, hi = product.min(), product.max()
-decades = [10**k for k in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)]
-gb_range = (with_memory["memory_gb"].min(), with_memory["memory_gb"].max())
-iso = pl.DataFrame(
-    [(k, g, k / g) for k in decades for g in (gb_range[0], gb_range[1])],
-    schema=["size_x_bw", "memory_gb", "memory_bw_tb_s"], orient="row",
-).filter((pl.col("memory_bw_tb_s") >= with_memory["memory_bw_tb_s"].min() / 2)
-         & (pl.col("memory_bw_tb_s") <= with_memory["memory_bw_tb_s"].max() * 2))
+decades = [10**k for k in range(math.floor(math.log10(product.min())), math.ceil(math.log10(product.max())) + 1)]
+segments = []
+for k in decades:
+    x_from, x_to = max(gb_lo, k / bw_hi), min(gb_hi, k / bw_lo)
+    if x_from < x_to:
+        segments += [(f"{k:g} GB·TB/s", x_from, k / x_from), (f"{k:g} GB·TB/s", x_to, k / x_to)]
+iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gb", "memory_bw_tb_s"], orient="row")
 iso_lines = alt.Chart(iso).mark_line(strokeDash=[4, 4], color="#bbb").encode(
     x="memory_gb:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
 chart = alt.layer(iso_lines, *layers).properties(width=680, height=460)

@@ -24,7 +24,7 @@ def test_offline_check_catches_a_cdn_script():
 
 def test_atlas_renders_offline_with_parameters(use_shipped_db, tmp_path):
     notebook = next(n for n in report.notebooks() if n.stem == "data_atlas")
-    html_path = report.render(notebook, {"min_year": 2022, "vendors": ["NVIDIA", "AMD"], "label_points": False},
+    html_path = report.render(notebook, {"min_year": 2022, "vendors": ["NVIDIA", "AMD"], "label_points": "none"},
                               out_dir=tmp_path)
     html = html_path.read_text(encoding="utf-8")
     assert_offline(html)
