@@ -1,4 +1,4 @@
-"""Measure LLM decode step time on a real GPU, as calibration rows for the inference model.
+"""Measure LLM decode step and prefill time on a real GPU, as calibration rows for the inference model.
 
 Runs on a machine with PyTorch and a CUDA GPU (not a project dependency: the project's
 own environment never imports this file). For each model shape (read from
@@ -12,6 +12,10 @@ Decode time does not depend on weight values, so random weights measure the same
 and FLOPs as the real checkpoint. What this does NOT include: sampling, scheduling,
 paged-KV indirection, tensor parallelism, quantised kernels — it is an optimised
 single-GPU lower bound for a bf16 engine.
+
+With --prefill it instead times the prefill of one prompt of L tokens (causal attention
+over the prompt, then the LM head for the last position): the time to first token of a
+single request, the compute-bound phase.
 
 Output (to --out): decode_measurements rows (CSV, the table's columns minus provenance,
 which the importer adds) and a JSON log with the device, versions and every timing.
@@ -31,6 +35,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from torch.nn.attention import SDPBackend, sdpa_kernel
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -41,6 +46,10 @@ PLAN = {
     "qwen2.5-14b": [(1, 1024), (1, 8192), (8, 4096), (16, 4096), (64, 2048), (128, 1024)],
 }
 SMOKE_PLAN = {"llama-3.1-8b": [(1, 64), (4, 32)]}
+PREFILL_PLAN = {"llama-3.1-8b": [512, 2048, 8192, 32768], "qwen2.5-14b": [512, 2048, 8192, 32768]}
+SMOKE_PREFILL_PLAN = {"llama-3.1-8b": [16, 64]}
+# Fused kernels only: the math fallback would materialise the L x L scores (and be timed).
+PREFILL_KERNELS = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.CUDNN_ATTENTION]
 
 
 def load_shape(model_id: str, layers_override: int | None = None) -> dict:
@@ -90,6 +99,26 @@ class DecodeStep:
     def kv_bytes(self) -> int:
         return 2 * self.k_cache.numel() * self.k_cache.element_size()
 
+    def prefill(self, prompt: torch.Tensor) -> torch.Tensor:
+        """Forward one prompt (tokens x hidden) with causal attention; logits of its last token."""
+        s = self.s
+        hd, nh, nkv, n = s["head_dim"], s["heads"], s["kv_heads"], prompt.shape[0]
+        x = prompt
+        for layer in range(s["layers"]):
+            h = F.rms_norm(x, (s["hidden"],), self.norm)
+            q, k, v = (h @ self.w_qkv[layer]).split([nh * hd, nkv * hd, nkv * hd], dim=-1)
+            # Repeat KV heads explicitly: SDPA's enable_gqa path falls back to the math kernel,
+            # which materialises the L x L score matrix; flash attention needs equal head counts.
+            heads_first = lambda t, count: t.view(1, n, count, hd).transpose(1, 2)  # noqa: E731  (1, heads, n, hd)
+            k_full = heads_first(k, nkv).repeat_interleave(nh // nkv, dim=1)
+            v_full = heads_first(v, nkv).repeat_interleave(nh // nkv, dim=1)
+            with sdpa_kernel(PREFILL_KERNELS if x.is_cuda else [SDPBackend.MATH]):
+                attn = F.scaled_dot_product_attention(heads_first(q, nh), k_full, v_full, is_causal=True)
+            x = x + attn.transpose(1, 2).reshape(n, nh * hd) @ self.w_o[layer]
+            gate, up = (F.rms_norm(x, (s["hidden"],), self.norm) @ self.w_gate_up[layer]).chunk(2, dim=-1)
+            x = x + (F.silu(gate) * up) @ self.w_down[layer]
+        return F.rms_norm(x[-1:], (s["hidden"],), self.norm) @ self.lm_head
+
     def __call__(self) -> torch.Tensor:
         s, b = self.s, self.batch
         hd, nh, nkv = s["head_dim"], s["heads"], s["kv_heads"]
@@ -105,6 +134,27 @@ class DecodeStep:
             gate, up = (F.rms_norm(x, (s["hidden"],), self.norm) @ self.w_gate_up[layer]).chunk(2, dim=-1)
             x = x + (F.silu(gate) * up) @ self.w_down[layer]
         return F.rms_norm(x, (s["hidden"],), self.norm) @ self.lm_head
+
+
+def time_prefill(step: DecodeStep, prompt_tokens: int, device: str, repeats: int) -> list[float]:
+    """Milliseconds per prefill of one prompt, timed with CUDA events after warm-up."""
+    prompt = torch.randn(prompt_tokens, step.s["hidden"], device=device, dtype=step.x.dtype)
+    for _ in range(2):
+        step.prefill(prompt)
+    times = []
+    for _ in range(repeats):
+        if device == "cpu":
+            t0 = time.perf_counter()
+            step.prefill(prompt)
+            times.append((time.perf_counter() - t0) * 1e3)
+            continue
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        step.prefill(prompt)
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end))
+    return times
 
 
 def time_step(step: DecodeStep, device: str, replays: int) -> list[float]:
@@ -162,10 +212,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--smoke", action="store_true", help="tiny CPU run to check the code path")
     parser.add_argument("--replays", type=int, default=30)
+    parser.add_argument("--prefill", action="store_true", help="time prompt prefill (TTFT) instead of decode steps")
     args = parser.parse_args()
     device = "cuda" if torch.cuda.is_available() and not args.smoke else "cpu"
     args.out.mkdir(parents=True, exist_ok=True)
     plan = SMOKE_PLAN if args.smoke else PLAN
+    if args.prefill:
+        plan = {m: [(1, n) for n in lengths] for m, lengths in (SMOKE_PREFILL_PLAN if args.smoke else PREFILL_PLAN).items()}
     log = {
         "device": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
         "torch": torch.__version__,
@@ -179,9 +232,11 @@ def main() -> None:
     for model_id, points in plan.items():
         shape = load_shape(model_id, layers_override=2 if args.smoke else None)
         for batch, context in points:
-            step = DecodeStep(shape, batch, context, device, small=args.smoke)
+            # Prefill needs no KV cache of its own here: a 1-position cache keeps memory free.
+            step = DecodeStep(shape, batch, 1 if args.prefill else context, device, small=args.smoke)
             with torch.no_grad():
-                times = time_step(step, device, args.replays)
+                times = (time_prefill(step, context, device, args.replays // 3) if args.prefill
+                         else time_step(step, device, args.replays))
             median = statistics.median(times)
             run = {"model_id": model_id, "batch": batch, "context": context, "median_ms": median,
                    "min_ms": min(times), "max_ms": max(times), "weight_gb": step.weight_bytes() / 1e9,
@@ -189,16 +244,20 @@ def main() -> None:
                    "effective_tb_s": (step.weight_bytes() + step.kv_bytes()) / (median / 1e3) / 1e12}
             log["runs"].append(run)
             print(json.dumps(run), flush=True)
-            rows.append({
-                "measurement_id": f"harness_h100_{model_id.replace('.', '')}_b{batch}_l{context}",
-                "model_id": model_id, "batch_size": batch, "input_tokens": context - 1, "output_tokens": 2,
-                "metric": "per_user", "tokens_per_s": round(1e3 / median, 3), "step_ms": round(median, 4),
-            })
+            if args.prefill:
+                rows.append({"measurement_id": f"harness_h100_{model_id.replace('.', '')}_ttft_l{context}",
+                             "model_id": model_id, "batch_size": 1, "input_tokens": context, "output_tokens": 1,
+                             "metric": "ttft", "tokens_per_s": "", "ttft_ms": round(median, 4)})
+            else:
+                rows.append({"measurement_id": f"harness_h100_{model_id.replace('.', '')}_b{batch}_l{context}",
+                             "model_id": model_id, "batch_size": batch, "input_tokens": context - 1, "output_tokens": 2,
+                             "metric": "per_user", "tokens_per_s": round(1e3 / median, 3), "ttft_ms": ""})
             del step
             if device == "cuda":
                 torch.cuda.empty_cache()
-    (args.out / "harness_log.json").write_text(json.dumps(log, indent=2))
-    with (args.out / "harness_rows.csv").open("w", newline="") as fh:
+    suffix = "_prefill" if args.prefill else ""
+    (args.out / f"harness_log{suffix}.json").write_text(json.dumps(log, indent=2))
+    with (args.out / f"harness_rows{suffix}.csv").open("w", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
