@@ -20,12 +20,14 @@ app.add_typer(data_app, name="data")
 def _mount_model_clis() -> None:
     """Sub-commands that live beside their models."""
     from hbmcycle.cycle.cli import app as cycle_app
+    from hbmcycle.hetero.cli import app as hetero_app
     from hbmcycle.inference.cli import frontier_command, model_app, predict_command
 
     app.command("predict")(predict_command)
     app.command("frontier")(frontier_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
+    app.add_typer(hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation.")
 
 
 _mount_model_clis()

@@ -1,0 +1,406 @@
+"""Disaggregated serving: attention on one pool of chips, FFN on another, and the options built from it.
+
+Units: seconds, bytes, tokens. One decode step of a batch of ``B`` sequences split into ``m``
+micro-batches of ``b = B / m``. Per layer, on an attention pool of ``G_a`` chips and an FFN
+pool of ``G_f`` chips (weights and KV sharded over each pool, one all-reduce per stage):
+
+    t_a = t_roofline(attention work(b), G_a) + t_layer0 + allreduce_a(b)
+    t_f = t_roofline(FFN work(b), G_f)       + t_layer0 + allreduce_f(b)
+    t_h = hop_latency + b * hidden * act_bytes / (G_a * link_per_gpu)        (one way)
+
+Disaggregated pools work on different micro-batches at once (ping-pong), so a layer takes
+
+    T = max(m t_a, m t_f, t_a + t_f + 2 t_h)
+
+(each pool's busy time, or one micro-batch's own round trip, whichever is longer); on a single
+colocated pool ``T = m (t_a + t_f)`` and ``m = 1`` is best. A Cerebras-style system pipelines
+layers over ``w`` wafers (no scale-up fabric between them):
+
+    T_step = max(m (layers / w) (t_a + t_f), layers (t_a + t_f) + w t_wafer_hop)
+
+Then ``t_step = layers T + t_step0 + B t_seq0`` (or ``T_step + ...``), per-user speed
+``1 / t_step`` and throughput ``B / t_step``. A point is feasible when the pool holding the KV
+cache fits ``weights + B kv(L)`` in ``chips * capacity * (1 - reserve)`` and the FFN pool fits
+its weights. Prefill is charged as extra chips: ``requests/s * t_prefill * chips_per_prefill``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import NamedTuple
+
+import numpy as np
+import polars as pl
+
+from hbmcycle.hetero.stages import StageParams, decode_attention_work, decode_ffn_work, stage_seconds
+from hbmcycle.inference.architecture import ModelArrays
+from hbmcycle.inference.frontier import default_batches, pareto_mask
+from hbmcycle.inference.hardware import HardwareArrays
+from hbmcycle.inference.parallel import allreduce_seconds
+from hbmcycle.inference.step_time import Efficiency, decode_step, prefill_seconds
+
+OPTIONS: tuple[str, ...] = ("gpu_only", "gpu_lpx_afd", "sram_only_groq", "sram_only_cerebras", "gpu_prefill_sram_decode")
+OPTION_LABELS = {
+    "gpu_only": "GPU only",
+    "gpu_lpx_afd": "GPU attention + LPX FFN (AFD)",
+    "sram_only_groq": "SRAM only, Groq-style (LPX)",
+    "sram_only_cerebras": "SRAM only, Cerebras-style (CS-3)",
+    "gpu_prefill_sram_decode": "GPU prefill + SRAM decode",
+}
+
+
+class DoesNotFitError(ValueError):
+    """A configuration cannot hold the model (weights or KV cache exceed the pool's memory)."""
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """Modelling assumptions (not facts from the tables), with the reasoning behind each default.
+
+    * ``hop_latency_s``: one-way GPU <-> LPU message latency. The seed says the hop runs over
+      Spectrum-X Ethernet; RDMA over Ethernet costs a few microseconds per message.
+    * ``link_bytes_s_per_gpu``: GPU-side network bandwidth for the hop, one 800 Gb/s NIC per GPU.
+    * ``sram_collective_latency_s``: one all-reduce on a statically scheduled SRAM-chip fabric
+      (Groq schedules chip-to-chip transfers at compile time, no software handshakes).
+    * ``wafer_hop_latency_s``: passing activations between pipelined wafers over the scale-out network.
+    * ``sram_reserve_fraction``: SRAM kept for activations and code (the GPU side uses ``Efficiency.reserve_fraction``).
+    * ``microbatches``: ping-pong depths tried for disaggregated and pipelined options.
+    """
+
+    hop_latency_s: float = 5e-6
+    link_bytes_s_per_gpu: float = 100e9
+    sram_collective_latency_s: float = 1e-6
+    wafer_hop_latency_s: float = 10e-6
+    sram_reserve_fraction: float = 0.1
+    microbatches: tuple[int, ...] = (1, 2, 4, 8)
+
+
+# Serving-stack overheads. "calibrated" keeps the fitted values of issue 4 (measured engines,
+# mostly offline throughput runs); "lean" is an assumption for an optimised low-latency stack
+# (CUDA graphs / static schedules, on-device sampling), the regime that vendors' interactivity
+# claims assume. Bandwidth and compute fractions stay calibrated in both.
+LEAN_OVERHEADS = {"step_overhead_s": 100e-6, "layer_overhead_s": 2e-6, "sequence_overhead_s": 0.5e-6,
+                  "allreduce_latency_s": 5e-6}
+STACKS: tuple[str, ...] = ("lean", "calibrated")
+
+
+def stack_efficiency(calibrated: Efficiency, stack: str) -> Efficiency:
+    """The efficiency set for a serving stack: ``calibrated`` as fitted, or ``lean`` overheads."""
+    if stack not in STACKS:
+        raise ValueError(f"unknown stack {stack!r}; valid: {', '.join(STACKS)}")
+    return calibrated if stack == "calibrated" else replace(calibrated, **LEAN_OVERHEADS)
+
+
+def chips_to_hold(bytes_needed, capacity_bytes_per_chip, reserve_fraction: float) -> np.ndarray:
+    """Fewest chips whose usable memory holds ``bytes_needed``: ``ceil(bytes / (capacity (1 - reserve)))``."""
+    usable = np.asarray(capacity_bytes_per_chip, dtype=float) * (1.0 - reserve_fraction)
+    return np.ceil(np.asarray(bytes_needed, dtype=float) / usable)
+
+
+class Step(NamedTuple):
+    """Arrays over the broadcast shape of the inputs."""
+
+    step_s: np.ndarray
+    attention_s: np.ndarray  # per layer, one micro-batch
+    ffn_s: np.ndarray  # per layer, one micro-batch
+    hop_s: np.ndarray  # per layer, one way
+    fits: np.ndarray
+
+    @property
+    def per_user_tokens_per_s(self) -> np.ndarray:
+        return 1.0 / self.step_s
+
+
+def _attention_layer_s(sp, model, hw, chips, batch, context, wb, kvb, eff, collective_latency_s):
+    work = decode_attention_work(sp, model, batch, context, wb, kvb)
+    kv_share = 1.0 - sp.attention * wb / model.layers / work.bytes
+    comm = allreduce_seconds(np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes, chips,
+                             hw.link_bytes_s, collective_latency_s)
+    return stage_seconds(work, hw, chips, 1.0, eff, kv_share) + eff.layer_overhead_s + comm
+
+
+def _ffn_layer_s(sp, model, hw, chips, batch, wb, eff, collective_latency_s):
+    work = decode_ffn_work(sp, model, batch, wb)
+    comm = allreduce_seconds(np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes, chips,
+                             hw.link_bytes_s, collective_latency_s)
+    return stage_seconds(work, hw, chips, 1.0, eff) + eff.layer_overhead_s + comm
+
+
+def kv_bytes_per_sequence(model: ModelArrays, context, kv_bytes: float) -> np.ndarray:
+    """KV cache of one sequence at ``context`` tokens, all layers (bytes)."""
+    return model.kv_elements_per_token * model.cached_tokens(context) * kv_bytes
+
+
+def afd_step(sp: StageParams, model: ModelArrays, gpu: HardwareArrays, gpus, lpu: HardwareArrays, lpus, batch, context,
+             microbatches, weight_bytes: float, kv_bytes: float, gpu_eff: Efficiency, sram_eff: Efficiency,
+             assumptions: Assumptions) -> Step:
+    """Decode step with attention (and its KV cache) on ``gpus`` GPUs and the FFN on ``lpus`` SRAM chips."""
+    batch = np.asarray(batch, dtype=float)
+    m = np.asarray(microbatches, dtype=float)
+    b = batch / m
+    t_a = _attention_layer_s(sp, model, gpu, gpus, b, context, weight_bytes, kv_bytes, gpu_eff, gpu_eff.allreduce_latency_s)
+    t_f = _ffn_layer_s(sp, model, lpu, lpus, b, weight_bytes, sram_eff, assumptions.sram_collective_latency_s)
+    t_h = assumptions.hop_latency_s + b * model.hidden_size * gpu_eff.activation_bytes / (
+        np.asarray(gpus, dtype=float) * assumptions.link_bytes_s_per_gpu)
+    layer = np.maximum(np.maximum(m * t_a, m * t_f), t_a + t_f + 2.0 * t_h)
+    step = model.layers * layer + gpu_eff.step_overhead_s + batch * gpu_eff.sequence_overhead_s
+    gpu_fits = np.asarray(gpus, dtype=float) * gpu.memory_bytes * (1.0 - gpu_eff.reserve_fraction) >= \
+        sp.attention * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    lpu_fits = np.asarray(lpus, dtype=float) * lpu.memory_bytes * (1.0 - assumptions.sram_reserve_fraction) >= \
+        (sp.ffn_total + sp.head) * weight_bytes
+    return Step(step, t_a, t_f, t_h, gpu_fits & lpu_fits)
+
+
+def colocated_step(sp: StageParams, model: ModelArrays, hw: HardwareArrays, chips, batch, context, weight_bytes: float,
+                   kv_bytes: float, eff: Efficiency, collective_latency_s: float, reserve_fraction: float) -> Step:
+    """Decode step with weights and KV cache on one tensor-parallel pool of SRAM chips (Groq-style)."""
+    batch = np.asarray(batch, dtype=float)
+    t_a = _attention_layer_s(sp, model, hw, chips, batch, context, weight_bytes, kv_bytes, eff, collective_latency_s)
+    t_f = _ffn_layer_s(sp, model, hw, chips, batch, weight_bytes, eff, collective_latency_s)
+    step = model.layers * (t_a + t_f) + eff.step_overhead_s + batch * eff.sequence_overhead_s
+    need = model.total_params * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    fits = np.asarray(chips, dtype=float) * hw.memory_bytes * (1.0 - reserve_fraction) >= need
+    return Step(step, t_a, t_f, np.zeros_like(step), fits)
+
+
+def wafer_pipeline_step(sp: StageParams, model: ModelArrays, hw: HardwareArrays, wafers, batch, context, microbatches,
+                        weight_bytes: float, kv_bytes: float, eff: Efficiency, assumptions: Assumptions) -> Step:
+    """Decode step with the layers pipelined over ``wafers`` wafer-scale chips (Cerebras-style).
+
+    A wafer has no scale-up peers (collective latency 0 inside it); ``microbatches`` sequences
+    groups are in flight along the pipeline.
+    """
+    batch = np.asarray(batch, dtype=float)
+    w = np.asarray(wafers, dtype=float)
+    m = np.asarray(microbatches, dtype=float)
+    b = batch / m
+    t_a = _attention_layer_s(sp, model, hw, 1.0, b, context, weight_bytes, kv_bytes, eff, 0.0)
+    t_f = _ffn_layer_s(sp, model, hw, 1.0, b, weight_bytes, eff, 0.0)
+    chain = model.layers * (t_a + t_f) + w * assumptions.wafer_hop_latency_s
+    busy = m * model.layers / w * (t_a + t_f)
+    step = np.maximum(busy, chain) + eff.step_overhead_s + batch * eff.sequence_overhead_s
+    need = model.total_params * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    fits = w * hw.memory_bytes * (1.0 - assumptions.sram_reserve_fraction) >= need
+    return Step(step, t_a, t_f, np.full_like(step, assumptions.wafer_hop_latency_s), fits)
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One accelerator type with its economics: power and rental price per chip (low, high), rack size."""
+
+    hw: HardwareArrays  # a single row
+    power_kw: tuple[float, float]
+    usd_per_hour: tuple[float, float]
+    chips_per_rack: float
+    basis: str  # where power and price came from
+
+    @property
+    def accelerator_id(self) -> str:
+        return str(self.hw.accelerator_id[0])
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """What the options are compared on: a model, a context, a workload and the chips."""
+
+    sp: StageParams
+    model: ModelArrays
+    context: float
+    output_tokens: float  # tokens generated per request (prefill of ``context`` tokens per request)
+    weight_bytes: float
+    kv_bytes: float
+    gpu_eff: Efficiency
+    sram_eff: Efficiency
+    assumptions: Assumptions
+    gpu: Chip  # GPU for GPU-only, attention, and prefill
+    lpu: Chip  # SRAM chip for AFD and Groq-style
+    wafer: Chip  # wafer-scale SRAM chip
+    baseline_gpu: Chip | None = None  # a previous-generation GPU-only reference (e.g. Blackwell)
+
+
+def _group_sizes(domain: float, smallest: float) -> np.ndarray:
+    domain = int(domain) if np.isfinite(domain) and domain >= 1 else 1
+    sizes = {2**i for i in range(int(np.log2(domain)) + 1)} | {domain}
+    return np.array(sorted(s for s in sizes if s >= smallest), dtype=float)
+
+
+def _chip_multiples(minimum: float, doublings: int = 3) -> np.ndarray:
+    """The fewest chips that hold the model and 2, 4, ... 2**doublings times as many (faster, more chips)."""
+    return minimum * 2.0 ** np.arange(doublings + 1)
+
+
+def _prefill_chip_seconds(s: Scenario, chip: Chip, eff: Efficiency, reserve: float) -> float:
+    """Chip-seconds to prefill one request's ``context`` tokens on ``chip`` (NaN where the chip lacks a peak)."""
+    need = s.model.total_params[0] * s.weight_bytes + float(kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)[0])
+    group = float(chips_to_hold(need, chip.hw.memory_bytes[0], reserve))
+    seconds = prefill_seconds(s.model, chip.hw, s.context, 1.0, group, s.weight_bytes, s.kv_bytes, eff)
+    return float(np.ravel(seconds)[0]) * group
+
+
+def _points(option: str, step: Step, batch, decode: dict[str, np.ndarray], prefill_chip_s: float,
+            prefill_chip: Chip, s: Scenario, gpu_chip: Chip | None = None) -> pl.DataFrame:
+    """Feasible grid points of one option as rows with chip counts, power and price attached.
+
+    ``decode`` maps gpus / lpus / wafers / microbatches to arrays broadcasting against the step;
+    ``gpu_chip`` overrides the scenario's GPU (for the previous-generation baseline).
+    """
+    shape = np.broadcast_shapes(step.step_s.shape, *(np.shape(v) for v in decode.values()), np.shape(batch))
+    keep = np.broadcast_to(step.fits, shape) & np.isfinite(np.broadcast_to(step.step_s, shape))
+    col = lambda a: np.broadcast_to(np.asarray(a, dtype=float), shape)[keep]
+    per_user = 1.0 / col(step.step_s)
+    tokens_per_s = col(batch) * per_user
+    prefill_known = bool(np.isfinite(prefill_chip_s))
+    counts = {"gpus": col(decode.get("gpus", 0.0)), "lpus": col(decode.get("lpus", 0.0)),
+              "wafers": col(decode.get("wafers", 0.0)),
+              "prefill_chips": tokens_per_s / s.output_tokens * (prefill_chip_s if prefill_known else 0.0)}
+    kinds = {"gpus": gpu_chip or s.gpu, "lpus": s.lpu, "wafers": s.wafer, "prefill_chips": prefill_chip}
+    total = lambda f: sum(counts[k] * f(kinds[k]) for k in counts)
+    used = [kinds[k] for k in ("gpus", "lpus", "wafers") if k in decode] + [prefill_chip]
+    # a chip without a published peak gets no compute bound: its points are upper bounds
+    compute_modelled = all(np.isfinite(c.hw.peak_flops_s[0]) for c in used)
+    return pl.DataFrame({
+        "option": option,
+        "batch": col(batch),
+        "microbatches": col(decode.get("microbatches", 1.0)),
+        **counts,
+        "prefill_on": prefill_chip.accelerator_id,
+        "prefill_modelled": prefill_known,
+        "compute_modelled": compute_modelled,
+        "step_ms": col(step.step_s) * 1e3,
+        "per_user_tokens_per_s": per_user,
+        "tokens_per_s": tokens_per_s,
+        "chips": total(lambda c: 1.0),
+        "racks": total(lambda c: 1.0 / c.chips_per_rack),
+        "power_kw_low": total(lambda c: c.power_kw[0]),
+        "power_kw_high": total(lambda c: c.power_kw[1]),
+        "usd_per_hour_low": total(lambda c: c.usd_per_hour[0]),
+        "usd_per_hour_high": total(lambda c: c.usd_per_hour[1]),
+    })
+
+
+def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
+    """Every feasible (batch, chips, micro-batches) configuration of one serving option.
+
+    Raises :class:`DoesNotFitError` when no configuration holds the model at this context.
+    """
+    if option not in OPTIONS and option != "gpu_baseline":
+        raise ValueError(f"unknown option {option!r}; valid: {', '.join(OPTIONS)}")
+    batches = default_batches(4096, 48) if batches is None else np.asarray(batches, dtype=float)
+    a = s.assumptions
+    gpu_reserve = s.gpu_eff.reserve_fraction
+    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    if option in ("gpu_only", "gpu_baseline"):
+        chip = s.gpu if option == "gpu_only" else s.baseline_gpu
+        least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
+        groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
+        if groups.size == 0:
+            raise DoesNotFitError(f"{s.model.model_id[0]} at context {s.context:g} needs {least:g} x "
+                                  f"{chip.accelerator_id}, more than its scale-up domain")
+        b, g = batches[:, None], groups[None, :]
+        ds = decode_step(s.model, chip.hw, b, s.context, g, s.weight_bytes, s.kv_bytes, s.gpu_eff)
+        step = Step(ds.step_s, ds.memory_s, ds.compute_s, np.zeros(1), b <= ds.max_batch)
+        prefill = _prefill_chip_seconds(s, chip, s.gpu_eff, gpu_reserve)
+        return _points(option, step, b, {"gpus": g}, prefill, chip, s, gpu_chip=chip)
+    if option == "gpu_lpx_afd":
+        ffn_bytes = (s.sp.ffn_total + s.sp.head) * s.weight_bytes
+        least_lpus = chips_to_hold(ffn_bytes, s.lpu.hw.memory_bytes, a.sram_reserve_fraction)[0]
+        least_gpus = chips_to_hold(s.sp.attention * s.weight_bytes + kv_one, s.gpu.hw.memory_bytes, gpu_reserve)[0]
+        groups = _group_sizes(s.gpu.hw.scaleup_domain_size[0], least_gpus)
+        if groups.size == 0:
+            raise DoesNotFitError(f"attention of {s.model.model_id[0]} at context {s.context:g} does not fit a "
+                                  f"{s.gpu.accelerator_id} scale-up domain")
+        b = batches[:, None, None, None]
+        g = groups[None, :, None, None]
+        lp = _chip_multiples(least_lpus)[None, None, :, None]
+        m = np.array(a.microbatches, dtype=float)[None, None, None, :]
+        step = afd_step(s.sp, s.model, s.gpu.hw, g, s.lpu.hw, lp, b, s.context, m, s.weight_bytes, s.kv_bytes,
+                        s.gpu_eff, s.sram_eff, a)
+        prefill = _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
+        return _points(option, step, b, {"gpus": g, "lpus": lp, "microbatches": m}, prefill, s.gpu, s)
+    if option in ("sram_only_groq", "gpu_prefill_sram_decode"):
+        least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes,
+                              a.sram_reserve_fraction)[0]
+        b = batches[:, None]
+        lp = _chip_multiples(least)[None, :]
+        step = colocated_step(s.sp, s.model, s.lpu.hw, lp, b, s.context, s.weight_bytes, s.kv_bytes, s.sram_eff,
+                              a.sram_collective_latency_s, a.sram_reserve_fraction)
+        if option == "sram_only_groq":
+            prefill_chip, prefill = s.lpu, _prefill_chip_seconds(s, s.lpu, replace(
+                s.sram_eff, allreduce_latency_s=a.sram_collective_latency_s), a.sram_reserve_fraction)
+        else:
+            prefill_chip, prefill = s.gpu, _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
+        return _points(option, step, b, {"lpus": lp}, prefill, prefill_chip, s)
+    # sram_only_cerebras
+    least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, s.wafer.hw.memory_bytes, a.sram_reserve_fraction)[0]
+    b = batches[:, None, None]
+    w = _chip_multiples(least, 2)[None, :, None]
+    m = np.array(a.microbatches, dtype=float)[None, None, :]
+    step = wafer_pipeline_step(s.sp, s.model, s.wafer.hw, w, b, s.context, m, s.weight_bytes, s.kv_bytes, s.sram_eff, a)
+    prefill = _prefill_chip_seconds(s, s.wafer, s.sram_eff, a.sram_reserve_fraction)
+    return _points(option, step, b, {"wafers": w, "microbatches": m}, prefill, s.wafer, s)
+
+
+def all_points(s: Scenario, options=OPTIONS + ("gpu_baseline",), batches=None) -> tuple[pl.DataFrame, list[str]]:
+    """Points of every option with rates attached, and the messages of options that do not fit."""
+    frames, skipped = [], []
+    for option in options:
+        if option == "gpu_baseline" and s.baseline_gpu is None:
+            continue
+        try:
+            frames.append(with_rates(option_points(option, s, batches)))
+        except DoesNotFitError as exc:
+            skipped.append(f"{option}: {exc}")
+    if not frames:
+        raise DoesNotFitError("no option holds the model: " + "; ".join(skipped))
+    return pl.concat(frames, how="diagonal_relaxed"), skipped
+
+
+def with_rates(points: pl.DataFrame) -> pl.DataFrame:
+    """Add throughput per chip, per rack, per MW (low/mid/high) and per dollar-hour, and $/Mtok.
+
+    ``mid`` is the geometric mean of the low and high estimates.
+    """
+    tps = pl.col("tokens_per_s")
+    return points.with_columns(
+        power_kw_mid=(pl.col("power_kw_low") * pl.col("power_kw_high")).sqrt(),
+        usd_per_hour_mid=(pl.col("usd_per_hour_low") * pl.col("usd_per_hour_high")).sqrt(),
+    ).with_columns(
+        tokens_per_s_per_chip=tps / pl.col("chips"),
+        tokens_per_s_per_rack=tps / pl.col("racks"),
+        tokens_per_s_per_mw=tps / (pl.col("power_kw_mid") / 1000.0),
+        tokens_per_s_per_mw_low=tps / (pl.col("power_kw_high") / 1000.0),
+        tokens_per_s_per_mw_high=tps / (pl.col("power_kw_low") / 1000.0),
+        usd_per_mtok=pl.col("usd_per_hour_mid") / (tps * 3600.0) * 1e6,
+        usd_per_mtok_low=pl.col("usd_per_hour_low") / (tps * 3600.0) * 1e6,
+        usd_per_mtok_high=pl.col("usd_per_hour_high") / (tps * 3600.0) * 1e6,
+    )
+
+
+def frontier(points: pl.DataFrame, throughput: str = "tokens_per_s_per_mw") -> pl.DataFrame:
+    """Pareto-optimal points (per-user speed vs ``throughput``) of each option, fastest first.
+
+    Uses :func:`hbmcycle.inference.frontier.pareto_mask` on each option's points.
+    """
+    parts = []
+    for (option,), group in points.group_by(["option"], maintain_order=True):
+        speed = group["per_user_tokens_per_s"].to_numpy()[None, :, None]
+        rate = group[throughput].to_numpy()[None, :, None]
+        mask = pareto_mask(speed, rate, np.isfinite(rate))[0, :, 0]
+        parts.append(group.filter(pl.Series(mask)))
+    if not parts:
+        return points.head(0)
+    return pl.concat(parts).sort(["option", "per_user_tokens_per_s"], descending=[False, True])
+
+
+def overall_pareto(front: pl.DataFrame, throughput: str = "tokens_per_s_per_mw") -> pl.DataFrame:
+    """Mark which option's frontier points are Pareto-optimal across all options (``overall_optimal``)."""
+    speed = front["per_user_tokens_per_s"].to_numpy()[None, :, None]
+    rate = front[throughput].to_numpy()[None, :, None]
+    mask = pareto_mask(speed, rate, np.isfinite(rate))[0, :, 0]
+    return front.with_columns(overall_optimal=pl.Series(mask))
+
+
+def best_at_speed(points: pl.DataFrame, min_per_user: float, throughput: str = "tokens_per_s_per_mw") -> pl.DataFrame:
+    """Per option, the point with the most ``throughput`` among those at least ``min_per_user`` tokens/s per user."""
+    fast = points.filter(pl.col("per_user_tokens_per_s") >= min_per_user)
+    return fast.sort(throughput, descending=True).group_by("option", maintain_order=True).first().sort("option")

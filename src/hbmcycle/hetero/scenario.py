@@ -1,0 +1,95 @@
+"""Loading: tables from the database into a :class:`~hbmcycle.hetero.disaggregation.Scenario` (thin, I/O only)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from hbmcycle.hetero.disaggregation import Assumptions, Chip, Scenario, stack_efficiency
+from hbmcycle.hetero.economics import (
+    EconomicsAssumptions,
+    chip_power_kw,
+    chip_price_usd_per_hour,
+    reference_usd_per_kw_hour,
+)
+from hbmcycle.hetero.stages import stage_params
+from hbmcycle.inference import calibration, catalog
+from hbmcycle.inference.architecture import model_arrays
+from hbmcycle.inference.hardware import hardware_arrays
+from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
+from hbmcycle.inference.step_time import Efficiency
+
+
+@dataclass(frozen=True)
+class Tables:
+    accelerators: pl.DataFrame
+    systems: pl.DataFrame
+    rental_prices: pl.DataFrame
+    llm_models: pl.DataFrame
+    inference_benchmarks: pl.DataFrame
+
+
+def read_tables() -> Tables:
+    """The five tables this package uses (raises FileNotFoundError if the database is missing)."""
+    return Tables(*(catalog.read(n) for n in ("accelerators", "systems", "rental_prices", "llm_models",
+                                               "inference_benchmarks")))
+
+
+def calibrated_efficiency() -> tuple[Efficiency, str]:
+    """Issue 4's fitted efficiencies (defaults when no calibration file exists) and their provenance."""
+    from hbmcycle.paths import processed_dir
+
+    return calibration.load_efficiency(processed_dir() / "calibration.json")
+
+
+def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAssumptions) -> Chip:
+    """One accelerator with its power, price and rack size (``strict=False``: missing peaks become NaN)."""
+    row = tables.accelerators.filter(pl.col("accelerator_id") == accelerator_id)
+    if row.height != 1:
+        raise ValueError(f"unknown accelerator {accelerator_id!r}")
+    hw = hardware_arrays(row, precision, strict=False)
+    power = chip_power_kw(accelerator_id, tables.accelerators, tables.systems, econ)
+    per_kw = reference_usd_per_kw_hour(tables.rental_prices, tables.accelerators, tables.systems, econ)
+    price = chip_price_usd_per_hour(accelerator_id, tables.rental_prices, power[:2], per_kw)
+    racks = tables.systems.filter(pl.col("accelerator_id") == accelerator_id)["accelerator_count"]
+    per_rack = float(racks.max()) if racks.len() else float("nan")
+    return Chip(hw=hw, power_kw=power[:2], usd_per_hour=price[:2], chips_per_rack=per_rack,
+                basis=f"power: {power[2]}; price: {price[2]}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """User choices for a comparison (names resolved against the tables)."""
+
+    model: str = "llama-3.3-70b"
+    context: float = 8192
+    output_tokens: float = 1024
+    weights: str = "fp8"
+    kv: str = "fp8"
+    stack: str = "lean"
+    gpu: str = "nvidia_rubin"
+    lpu: str = "groq_lp30"
+    wafer: str = "cerebras_wse3"
+    baseline_gpu: str = "nvidia_gb200"
+
+
+def load_scenario(choice: Choice, tables: Tables | None = None, assumptions: Assumptions = Assumptions(),
+                  econ: EconomicsAssumptions = EconomicsAssumptions()) -> Scenario:
+    """Resolve names, read figures and build the scenario the options are compared on."""
+    tables = tables or read_tables()
+    weights = check_precision(choice.weights, WEIGHT_PRECISIONS, "weights")
+    kv = check_precision(choice.kv, KV_PRECISIONS, "KV-cache")
+    row = catalog.resolve(tables.llm_models, choice.model, "model_id", "name", "model")
+    models = tables.llm_models[row]
+    ids = {k: tables.accelerators["accelerator_id"][catalog.resolve(tables.accelerators, getattr(choice, k),
+                                                                    "accelerator_id", "product", "accelerator")]
+           for k in ("gpu", "lpu", "wafer", "baseline_gpu")}
+    eff = stack_efficiency(calibrated_efficiency()[0], choice.stack)
+    return Scenario(
+        sp=stage_params(models), model=model_arrays(models), context=float(choice.context),
+        output_tokens=float(choice.output_tokens), weight_bytes=BYTES_PER_ELEMENT[weights],
+        kv_bytes=BYTES_PER_ELEMENT[kv], gpu_eff=eff, sram_eff=eff, assumptions=assumptions,
+        gpu=chip(tables, ids["gpu"], weights, econ), lpu=chip(tables, ids["lpu"], weights, econ),
+        wafer=chip(tables, ids["wafer"], weights, econ), baseline_gpu=chip(tables, ids["baseline_gpu"], weights, econ),
+    )
