@@ -34,7 +34,7 @@ report: data ## Build the data, execute the notebooks, write reports/*.html
 
 lab: data ## Open JupyterLab on the notebooks with the project kernel
 	$(BIN)/python -m ipykernel install --sys-prefix --name hbmcycle --display-name "Python (hbmcycle)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: $(STAMP) ## Run the test suite
 	$(BIN)/python -m pytest
