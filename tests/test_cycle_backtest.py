@@ -39,11 +39,9 @@ def test_fit_ranks_the_grid():
     assert grid.height == 2 and grid["mismatch"].is_sorted()
 
 
-def test_backtest_on_the_database():
-    db = pytest.importorskip("hbmcycle.db")
-    try:
-        market_table = db.read_table("dram_market")
-    except (db.DatabaseMissing, KeyError):
-        pytest.skip("database not built (make data)")
+def test_backtest_on_the_database(use_shipped_db):
+    from hbmcycle import db
+
+    market_table = db.read_table("dram_market")
     s = bt.observed_summary(bt.annual_industry_revenue(market_table))
     assert s["turns"] >= 4 and 2 <= s["period_years"] <= 10

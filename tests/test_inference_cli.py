@@ -75,16 +75,7 @@ def test_resolve_accepts_ids_names_and_short_forms():
     assert catalog.resolve(frame, "TOY_LONELY", "accelerator_id", "product", "accelerator") == 2
 
 
-def _database_available() -> bool:
-    try:
-        from hbmcycle.paths import DB_PATH
-    except ImportError:
-        return False
-    return DB_PATH.exists()
-
-
-@pytest.mark.skipif(not _database_available(), reason="integration: needs data/processed/hbmcycle.duckdb")
-def test_predict_on_shipped_data():
+def test_predict_on_shipped_data(use_shipped_db):
     result = invoke("predict", "--accelerator", "H100 SXM", "--model", "Llama-3.1-8B", "--batch", "1", "--context",
                     "1024", "--json")
     assert result.exit_code == 0, result.output
