@@ -47,6 +47,8 @@ def render(notebook: Path, parameters: dict | None = None, out_dir: Path | None 
         papermill.execute_notebook(
             str(source_nb), str(executed_nb), parameters=parameters or {},
             kernel_name="python3", progress_bar=False, cwd=str(paths.repo_root()),
+            # Quiet the kernel's own start-up log (TCP warning, interrupt notice) in `make report`.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as exc:
         raise ReportError(f"{notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue} "
