@@ -47,3 +47,10 @@ def test_failed_build_leaves_database(project):
     write_fixture(raw, ACC_ROWS + [ACC_ROWS[0]])
     result = runner.invoke(app, ["data", "build"])
     assert result.exit_code == 1 and "left as it was" in result.output
+
+
+def test_show_with_bad_filter_is_a_clear_error(project):
+    write_fixture(project / "data" / "raw")
+    runner.invoke(app, ["data", "build"])
+    result = runner.invoke(app, ["data", "show", "accelerators", "--where", "bogus = 1"])
+    assert result.exit_code == 1 and "not a valid filter" in result.output and "bogus" in result.output

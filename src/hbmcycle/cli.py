@@ -87,7 +87,13 @@ def data_show(
         err.print(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc), markup=False)
         raise typer.Exit(1) from None
     if where:
-        frame = db.query(f'SELECT * FROM "{table}" WHERE {where}')
+        import duckdb
+
+        try:
+            frame = db.query(f'SELECT * FROM "{table}" WHERE {where}')
+        except duckdb.Error as exc:
+            err.print(f"--where {where!r} is not a valid filter on {table}: {str(exc).splitlines()[0]}", markup=False)
+            raise typer.Exit(1) from None
     if columns:
         wanted = [c.strip() for c in columns.split(",")]
         unknown = [c for c in wanted if c not in frame.columns]
