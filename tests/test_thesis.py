@@ -1,5 +1,6 @@
 """hbmcycle.thesis: closed forms agree with the engine, claims chain correctly, verdicts follow thresholds."""
 
+import dataclasses
 import math
 
 import numpy as np
@@ -186,3 +187,13 @@ def test_analysis_on_the_shipped_data():
     text = thesis.headline(result)
     assert "Verdict" in text and "%" in text
     assert math.isclose(result.seed_example["arithmetic_tok_s_per_mw"], 1.6e6)
+
+    # The per-MW part of the Rubin example stands only at a rack power near the seed's 120 kW.
+    def rubin_verdict(rack_kw):
+        changed = dataclasses.replace(result, seed_example={**result.seed_example, "rack_power_kw_in_data": rack_kw})
+        row = thesis.verdicts(changed).filter(pl.col("claim").str.starts_with("Rubin NVL72")).row(0, named=True)
+        return row["verdict"], row["evidence"]
+
+    verdict, evidence = rubin_verdict(225.0)
+    assert verdict != "holds" and "outside" in evidence and "0.85M tok/s/MW" in evidence
+    assert "within" in rubin_verdict(125.0)[1]

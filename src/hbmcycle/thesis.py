@@ -59,6 +59,8 @@ SHARE_FAILS = 1 / 3  # ... and does not hold below 1/3
 ELASTICITY_NEAR = 0.25  # an elasticity "equals" a value when within +-0.25
 MIN_POINTS = 5  # fewer points than this: a regression cannot check a claim
 SOFTWARE_GAIN = 1.10  # a same-hardware speed-up of 10 %+ counts as a software gain
+# The seed's rack power vs the systems table: within this relative tolerance the per-MW figure stands.
+RACK_POWER_TOLERANCE = 0.15
 SEED_EXAMPLE = {"requests": 1920, "per_user_tok_s": 100.0, "rack_kw": 120.0, "tok_s_per_mw": 1.6e6}
 
 # ---- vendor claims ----------------------------------------------------------------------------
@@ -860,12 +862,21 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         engine_ok = ex["model_requests"] >= ex["requests"]
         ceiling_ok = ex["ceiling_requests"] >= ex["requests"]
         power_known = ex["rack_power_kw_in_data"] is not None
-        verdict = ("holds" if arithmetic_ok and engine_ok and power_known else
+        # The per-MW figure stands only if the recorded rack power is close to the seed's.
+        power_ok = power_known and math.isclose(ex["rack_power_kw_in_data"], ex["rack_kw"], rel_tol=RACK_POWER_TOLERANCE)
+        verdict = ("holds" if arithmetic_ok and engine_ok and power_ok else
                    "partly holds" if arithmetic_ok and (engine_ok or ceiling_ok) else "does not hold")
+        if power_known:
+            per_mw_data = ex["aggregate_tok_s"] / (ex["rack_power_kw_in_data"] / 1000.0)
+            power_text = (f"{ex['rack_power_kw_in_data']:g} kW ({'within' if power_ok else 'outside'} "
+                          f"±{RACK_POWER_TOLERANCE:.0%} of the seed's {ex['rack_kw']:g} kW), giving "
+                          f"{per_mw_data / 1e6:.2f}M tok/s/MW")
+        else:
+            power_text = "not recorded, so per-MW cannot be checked"
         detail = (f"{ex['requests']:,} x {ex['per_user_tok_s']:g} tok/s = {ex['aggregate_tok_s']:,.0f} tok/s; at "
                   f"{ex['rack_kw']:g} kW that is {ex['arithmetic_tok_s_per_mw'] / 1e6:.2f}M tok/s/MW "
                   f"({'matches' if arithmetic_ok else 'does not match'} the seed's 1.6M); rack power in systems: "
-                  f"{ex['rack_power_kw_in_data'] if power_known else 'not recorded, so per-MW cannot be checked'}; "
+                  f"{power_text}; "
                   f"for {a.config.model_id} at {a.config.context:,.0f} tokens and >= {ex['per_user_tok_s']:g} tok/s/user "
                   f"on {ex['rack_gpus']} Rubin GPUs the calibrated engine serves {ex['model_requests']:,.0f} concurrent "
                   f"requests ({ex['model_regime']}), its hardware ceiling without fixed overheads "
