@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from scipy.optimize import least_squares
 
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import HardwareArrays, hardware_arrays
@@ -130,6 +129,8 @@ def fit(inputs: Inputs, fit_rows: np.ndarray, start: Efficiency = Efficiency(),
 
     x0 = np.array([getattr(start, name) / _SCALE[name] for name in FITTED_PARAMETERS])
     lower, upper = (np.array([_BOUNDS[name][i] for name in FITTED_PARAMETERS]) for i in (0, 1))
+    from scipy.optimize import least_squares  # imported here: scipy costs ~0.6 s at CLI start-up
+
     result = least_squares(residuals, np.clip(x0, lower, upper), bounds=(lower, upper), method="trf")
     return _efficiency(result.x, start)
 
