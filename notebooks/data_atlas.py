@@ -38,7 +38,8 @@ import math
 import altair as alt
 import polars as pl
 
-from hbmcycle import charts, db
+from hbmcycle import charts
+from hbmcycle.data import db
 from hbmcycle.cycle.history import turning_points
 
 charts.setup()

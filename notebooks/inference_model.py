@@ -47,20 +47,20 @@ import altair as alt
 import numpy as np
 import polars as pl
 
-from hbmcycle import charts, db, paths
-from hbmcycle.inference import calibration, economics
+from hbmcycle import charts
+from hbmcycle.data import db
+from hbmcycle.inference import calibration, constants, economics
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.frontier import default_group_sizes, evaluate_grid, frontier_table, throughput_at_speed
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT
-from hbmcycle.inference.step_time import BOUNDS, Efficiency, max_batch
+from hbmcycle.inference.step_time import BOUNDS, max_batch
 
 charts.setup()
 accel_table = db.read_table("accelerators")
 model_table = db.read_table("llm_models")
-record = calibration.current_calibration(paths.processed_dir() / "calibration.json", db.read_table("decode_measurements"),
-                                         model_table, accel_table)
-eff = Efficiency(**record["parameters"])
+engine = constants.current()
+record, eff = engine.record, engine.efficiency
 w_bytes, kv_bytes = BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv]
 chosen = accel_table.filter(pl.col("accelerator_id").is_in(accelerators))
 missing = sorted(set(accelerators) - set(chosen["accelerator_id"]))
@@ -68,7 +68,7 @@ hw_all = hardware_arrays(chosen, weights, strict=False)
 models = model_table.filter(pl.col("model_id").is_in([dense_model, moe_model]))
 arrays = model_arrays(models)
 dense_index = int(np.flatnonzero(arrays.model_id == dense_model)[0])
-print(f"calibration: {record['created']} ({record['method']})")
+print(f"engine constants: {engine.label} ({record['method']})")
 print("fitted: " + ", ".join(f"{k} = {record['parameters'][k]:.3g}" for k in record["fitted"])
       + (f"; at a bound: {', '.join(record['at_bounds'])}" if record["at_bounds"] else ""))
 if missing:

@@ -49,11 +49,12 @@ import numpy as np
 import polars as pl
 
 from hbmcycle import charts
-from hbmcycle.cycle import backtest, demand, history, load, scenarios
+from hbmcycle.data import db
+from hbmcycle.cycle import TABLES, backtest, demand, history, scenarios
 from hbmcycle.cycle import simulate as sim
 
 charts.setup()
-t = load.tables()
+t = db.read_tables(TABLES, missing_ok=True)
 market = t["dram_market"]
 revenue = backtest.annual_industry_revenue(market)
 gaps = backtest.missing_years(revenue["year"])

@@ -44,10 +44,14 @@ import polars as pl
 from IPython.display import Markdown, display
 
 from hbmcycle import charts, thesis
+from hbmcycle.data import db
+from hbmcycle.inference import constants
+from hbmcycle.inference.operating import REGIMES
 
 charts.setup()
-tables = thesis.load_tables()
-eff, calibration_note = thesis.load_efficiency(tables)
+tables = db.read_tables(thesis.TABLES)
+engine = constants.current()
+eff, calibration_note = engine.efficiency, engine.label
 config = thesis.Config(model_id=model_id, context=float(context), weights=weights, kv=kv,
                        interactivity=tuple(float(s) for s in interactivity), generations=tuple(accelerators),
                        anchor=anchor, reference_accelerator=reference_accelerator, measured_family=measured_family,
@@ -59,7 +63,7 @@ print(f"Engine constants: {calibration_note}")
 # %% [markdown]
 # ## Sub-claims and verdicts
 #
-# Each verdict is computed in `hbmcycle.thesis.verdicts` with thresholds stated in the code: a
+# Each verdict is computed in `hbmcycle.thesis.subclaims` with thresholds stated in the code: a
 # bottleneck "holds" where it binds at ≥ 2/3 of feasible operating points and "does not hold" below
 # 1/3; an elasticity "equals" a value within ±0.25; regressions with fewer than 5 points are not used;
 # a same-hardware gain of ≥ 10 % counts as a software gain.
@@ -227,7 +231,7 @@ regime = result.regime_map.with_columns(pl.col("product").str.split(" (").list.f
 regime_chart = alt.Chart(regime).mark_rect().encode(
     x=alt.X("context:O", title="Context per request (tokens)"),
     y=alt.Y("per_user_target:O", sort="descending", title="Per-user speed target (tokens/s)"),
-    color=alt.Color("regime:N", scale=alt.Scale(domain=list(thesis.REGIMES),
+    color=alt.Color("regime:N", scale=alt.Scale(domain=list(REGIMES),
                                                  range=["#6a3d9a", "#b15928", "#1f78b4", "#e31a1c", "#dddddd"]), title="Regime"),
     tooltip=["accelerator", "context", "per_user_target", "regime", alt.Tooltip("throughput_per_accelerator:Q", format=",.0f")],
 ).properties(width=220, height=220).facet(column=alt.Column("accelerator:N", title=None))

@@ -23,7 +23,7 @@ def project(tmp_path, monkeypatch) -> Path:
 @pytest.fixture(scope="session")
 def shipped_db(tmp_path_factory) -> Path:
     """The shipped data/raw built once into a temporary root; yields that root."""
-    from hbmcycle.build import build
+    from hbmcycle.data.build import build
 
     root = tmp_path_factory.mktemp("shipped")
     (root / "data").mkdir()

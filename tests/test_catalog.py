@@ -6,7 +6,7 @@ import datetime as dt
 
 import polars as pl
 
-from hbmcycle.catalog import coverage, load_coverage, markdown_catalog
+from hbmcycle.data.coverage import coverage, load_coverage, markdown_catalog
 
 from conftest import RAW
 

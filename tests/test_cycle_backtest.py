@@ -40,7 +40,7 @@ def test_fit_ranks_the_grid():
 
 
 def test_backtest_on_the_database(use_shipped_db):
-    from hbmcycle import db
+    from hbmcycle.data import db
 
     market_table = db.read_table("dram_market")
     s = bt.observed_summary(bt.annual_industry_revenue(market_table))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hbmcycle.schema import load_meta
-from hbmcycle.validate import load_all
+from hbmcycle.data.schema import load_meta
+from hbmcycle.data.validate import load_all
 
 from conftest import RAW
 

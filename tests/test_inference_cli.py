@@ -3,17 +3,18 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from hbmcycle.inference import catalog, cli
+from hbmcycle.data import db
+from hbmcycle.inference import cli, names
 from inference_toys import accelerators, models, toy_measurements
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def toy_tables(monkeypatch, tmp_path):
-    tables = {"accelerators": accelerators(), "llm_models": models()}
-    monkeypatch.setattr(catalog, "read", lambda name: tables[name])
-    monkeypatch.setattr(cli, "_calibration_path", lambda: tmp_path / "calibration.json")
+def toy_tables(monkeypatch, project):
+    """Toy tables in place of the database; the calibration is fitted on toy measurements in the temp root."""
+    tables = {"accelerators": accelerators(), "llm_models": models(), "decode_measurements": toy_measurements()}
+    monkeypatch.setattr(db, "read_tables", lambda wanted, missing_ok=False: {n: tables[n] for n in wanted})
     return tables
 
 
@@ -70,9 +71,9 @@ def test_frontier_json(toy_tables):
 
 def test_resolve_accepts_ids_names_and_short_forms():
     frame = accelerators()
-    assert catalog.resolve(frame, "Toy Chip Fast", "accelerator_id", "product", "accelerator") == 1
-    assert catalog.resolve(frame, "chip-fast", "accelerator_id", "product", "accelerator") == 1
-    assert catalog.resolve(frame, "TOY_LONELY", "accelerator_id", "product", "accelerator") == 2
+    assert names.resolve(frame, "Toy Chip Fast", "accelerator_id", "product", "accelerator") == 1
+    assert names.resolve(frame, "chip-fast", "accelerator_id", "product", "accelerator") == 1
+    assert names.resolve(frame, "TOY_LONELY", "accelerator_id", "product", "accelerator") == 2
 
 
 def test_predict_on_shipped_data(use_shipped_db):
@@ -84,11 +85,10 @@ def test_predict_on_shipped_data(use_shipped_db):
     assert out["bound"] == "bandwidth" and out["step_ms"] > 4.7
 
 
-def test_calibrate_then_validate(toy_tables, tmp_path):
-    toy_tables["decode_measurements"] = toy_measurements()
+def test_calibrate_then_validate(toy_tables, project):
     result = runner.invoke(cli.model_app, ["calibrate"])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "calibration.json").exists()
+    assert (project / "data" / "processed" / "calibration.json").exists()
     result = runner.invoke(cli.model_app, ["validate"])
     assert result.exit_code == 0, result.output
     assert "held_out" in result.output and "median |error|" in result.output

@@ -12,7 +12,7 @@ import threading
 import pytest
 import yaml
 
-from hbmcycle import refresh
+from hbmcycle.data import refresh
 
 from conftest import RAW
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from hbmcycle import db
-from hbmcycle.schema import discover, load_meta
-from hbmcycle.validate import load_all
+from hbmcycle.data import db
+from hbmcycle.data.schema import discover, load_meta
+from hbmcycle.data.validate import load_all
 
 from conftest import RAW
 
@@ -54,7 +54,7 @@ def test_parquet_copies_match_tables(use_shipped_db):
 
 def test_readers_are_not_blocked_by_a_rebuild(use_shipped_db):
     """A read-only connection held open survives a rebuild swapping the file."""
-    from hbmcycle.build import build
+    from hbmcycle.data.build import build
 
     path = use_shipped_db / "data" / "processed" / "hbmcycle.duckdb"
     with duckdb.connect(str(path), read_only=True) as reader:

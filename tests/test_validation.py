@@ -17,8 +17,8 @@ import duckdb
 import pytest
 import yaml
 
-from hbmcycle.build import ValidationError, build
-from hbmcycle.validate import load_all
+from hbmcycle.data.build import ValidationError, build
+from hbmcycle.data.validate import load_all
 
 from conftest import RAW
 

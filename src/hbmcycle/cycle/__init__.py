@@ -5,3 +5,7 @@ Modules: `history` (turning points and growth rates of observed series), `demand
 `scenarios.yaml`, validated), `simulate` (the vectorized cobweb / system-dynamics
 model), `backtest` (the model run against observed DRAM cycles) and `cli`.
 """
+
+# The tables the cycle analysis reads (hbmcycle.data.db.read_tables(TABLES, missing_ok=True)).
+TABLES = ("dram_market", "dram_prices", "accelerator_shipments", "accelerators", "hbm_generations",
+          "hbm_products", "pc_dram", "ddr_generations")

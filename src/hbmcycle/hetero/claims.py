@@ -142,7 +142,6 @@ def afd_claims(s: dis.Scenario, points: pl.DataFrame, t: Thresholds, benchmarks:
     layers = float(s.model.layers[0])
     afd = points.filter(pl.col("option") == "gpu_lpx_afd")
     gpu = points.filter(pl.col("option") == "gpu_only")
-    base = points.filter(pl.col("option") == "gpu_baseline")
     fastest = afd.sort("per_user_tokens_per_s", descending=True).head(1)
     hop_share = float("nan")
     if fastest.height:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.scenario import Choice, load_scenario
-from hbmcycle.inference.catalog import UnknownNameError
+from hbmcycle.inference.names import UnknownNameError
 
 app = typer.Typer(help="Heterogeneous inference: GPU, SRAM-chip and disaggregated serving options.", no_args_is_help=True)
 

@@ -14,7 +14,8 @@ from hbmcycle.hetero.economics import (
     reference_usd_per_kw_hour,
 )
 from hbmcycle.hetero.stages import stage_params
-from hbmcycle.inference import calibration, catalog
+from hbmcycle.data import db
+from hbmcycle.inference import constants, names
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
@@ -32,15 +33,13 @@ class Tables:
 
 def read_tables() -> Tables:
     """The five tables this package uses (raises FileNotFoundError if the database is missing)."""
-    return Tables(*(catalog.read(n) for n in ("accelerators", "systems", "rental_prices", "llm_models",
-                                               "inference_benchmarks")))
+    return Tables(**db.read_tables(("accelerators", "systems", "rental_prices", "llm_models", "inference_benchmarks")))
 
 
 def calibrated_efficiency() -> tuple[Efficiency, str]:
-    """Issue 4's fitted efficiencies (defaults when no calibration file exists) and their provenance."""
-    from hbmcycle.paths import processed_dir
-
-    return calibration.load_efficiency(processed_dir() / "calibration.json")
+    """The engine's fitted constants (:func:`hbmcycle.inference.constants.current`) and their label."""
+    fitted = constants.current()
+    return fitted.efficiency, fitted.label
 
 
 def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAssumptions) -> Chip:
@@ -80,9 +79,9 @@ def load_scenario(choice: Choice, tables: Tables | None = None, assumptions: Ass
     tables = tables or read_tables()
     weights = check_precision(choice.weights, WEIGHT_PRECISIONS, "weights")
     kv = check_precision(choice.kv, KV_PRECISIONS, "KV-cache")
-    row = catalog.resolve(tables.llm_models, choice.model, "model_id", "name", "model")
+    row = names.resolve(tables.llm_models, choice.model, "model_id", "name", "model")
     models = tables.llm_models[row]
-    ids = {k: tables.accelerators["accelerator_id"][catalog.resolve(tables.accelerators, getattr(choice, k),
+    ids = {k: tables.accelerators["accelerator_id"][names.resolve(tables.accelerators, getattr(choice, k),
                                                                     "accelerator_id", "product", "accelerator")]
            for k in ("gpu", "lpu", "wafer", "baseline_gpu")}
     eff = stack_efficiency(calibrated_efficiency()[0], choice.stack)

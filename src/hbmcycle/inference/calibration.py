@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -224,39 +222,11 @@ def calibrate(measurements: pl.DataFrame, llm_models: pl.DataFrame, accelerators
         "engine_batch_cap": engine_batch_cap,
         "holdout_fraction": holdout_fraction,
         "summary": summary(table).to_dicts(),
-        "data": _records(measurements),
         "validation": table.to_dicts(),
     }
 
 
-def write_calibration(record: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(record, indent=1, default=str) + "\n")
-
-
-def _records(measurements: pl.DataFrame) -> list[dict]:
-    return json.loads(json.dumps(measurements.with_columns(pl.col(pl.Date).cast(pl.Utf8)).to_dicts(), default=str))
-
-
-def current_calibration(path: Path, measurements: pl.DataFrame, llm_models: pl.DataFrame,
-                        accelerators: pl.DataFrame) -> dict:
-    """The saved calibration record at ``path`` if it was fitted on these measurements, else a
-    fresh in-memory one (not written), so a report never shows a fit of stale data."""
-    if path.exists():
-        record = json.loads(path.read_text())
-        if record.get("data") == _records(measurements):
-            return record
-        reason = "calibration.json was fitted on other measurements"
-    else:
-        reason = "no calibration.json"
-    record = calibrate(measurements, llm_models, accelerators)
-    record["method"] += f" (in memory: {reason})"
-    return record
-
-
-def load_efficiency(path: Path) -> tuple[Efficiency, str]:
-    """Calibrated constants from ``path``, or the documented defaults when it does not exist."""
-    if not path.exists():
-        return Efficiency(), "uncalibrated defaults (run `hbmcycle model calibrate`)"
-    record = json.loads(path.read_text())
-    return Efficiency(**record["parameters"]), f"calibrated {record['created']} ({path.name})"
+def settings() -> dict:
+    """What, besides the data, decides the fit: a saved fit is stale when any of it changes."""
+    return {"fitted": list(FITTED_PARAMETERS), "bounds": _BOUNDS, "scale": _SCALE, "start": Efficiency().as_dict(),
+            "holdout_fraction": DEFAULT_HOLDOUT_FRACTION, "engine_batch_cap": DEFAULT_ENGINE_BATCH_CAP}

@@ -15,10 +15,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hbmcycle.inference import calibration, catalog
+from hbmcycle.data import db
+from hbmcycle.inference import calibration, constants, names
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.frontier import frontier_table
 from hbmcycle.inference.hardware import hardware_arrays
+from hbmcycle.inference.parallel import STANDARD_GROUP_SIZES
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
 from hbmcycle.inference.step_time import BOUNDS, decode_step
 
@@ -33,19 +35,25 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _calibration_path():
-    from hbmcycle.paths import PROCESSED_DIR
-
-    return PROCESSED_DIR / "calibration.json"
-
-
-def _tables(*names: str) -> list[pl.DataFrame]:
+def _tables(*wanted: str) -> list[pl.DataFrame]:
     try:
-        return [catalog.read(name) for name in names]
+        tables = db.read_tables(wanted)
     except FileNotFoundError as exc:
         _fail(f"{exc}")
     except KeyError as exc:
         _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+    return [tables[name] for name in wanted]
+
+
+def _constants(refit: bool = False) -> constants.EngineConstants:
+    try:
+        return constants.current(refit=refit)
+    except FileNotFoundError as exc:
+        _fail(f"{exc}")
+    except KeyError as exc:
+        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+    except ValueError as exc:
+        _fail(f"calibration failed: {exc}")
 
 
 def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
@@ -54,8 +62,8 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
     try:
         weights = check_precision(weights, WEIGHT_PRECISIONS, "weights")
         kv = check_precision(kv, KV_PRECISIONS, "KV-cache")
-        accel_row = catalog.resolve(accelerators, accelerator, "accelerator_id", "product", "accelerator")
-        model_row = catalog.resolve(models, model, "model_id", "name", "model")
+        accel_row = names.resolve(accelerators, accelerator, "accelerator_id", "product", "accelerator")
+        model_row = names.resolve(models, model, "model_id", "name", "model")
         hw = hardware_arrays(accelerators[accel_row], weights)
         arrays = model_arrays(models[model_row])
     except ValueError as exc:
@@ -84,7 +92,8 @@ def predict_command(
 ) -> None:
     """Decode step time, per-user speed, throughput, largest batch and the active bound."""
     arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
-    eff, provenance = calibration.load_efficiency(_calibration_path())
+    fitted = _constants()
+    eff, provenance = fitted.efficiency, fitted.label
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:
@@ -143,15 +152,16 @@ def frontier_command(
 ) -> None:
     """Pareto frontier of throughput per accelerator vs tokens/s per user, sweeping batch and group size."""
     arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1)
-    eff, provenance = calibration.load_efficiency(_calibration_path())
+    fitted = _constants()
+    eff, provenance = fitted.efficiency, fitted.label
     groups = None
     if max_gpus is not None:
-        groups = np.array([g for g in (1, 2, 4, 8, 16, 32, 64, 72) if g <= max_gpus], dtype=float)
+        groups = np.array([g for g in STANDARD_GROUP_SIZES if g <= max_gpus], dtype=float)
     table = frontier_table(arrays, hw, context, w_bytes, kv_bytes, eff, group_sizes=groups)
     if table.is_empty():
         _fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
     if json_output:
-        typer.echo(json.dumps(table.to_dicts()))
+        typer.echo(json.dumps([{**row, "calibration": provenance} for row in table.to_dicts()]))
         return
     out = Table(title=f"Frontier: {arrays.model_id[0]} ({weights} weights, {kv} KV) on {hw.product[0]}, context {context}")
     for column in ("GPUs", "batch", "step ms", "tok/s/user", "tok/s/GPU", "bound"):
@@ -163,21 +173,12 @@ def frontier_command(
     console.print(f"[dim]{provenance}[/dim]")
 
 
-def _measurement_tables():
-    return _tables("decode_measurements", "llm_models", "accelerators")
-
-
 @model_app.command("calibrate")
 def calibrate_command() -> None:
-    """Fit efficiencies and overheads on decode_measurements; write data/processed/calibration.json."""
-    measurements, models, accelerators = _measurement_tables()
-    try:
-        record = calibration.calibrate(measurements, models, accelerators)
-    except ValueError as exc:
-        _fail(str(exc))
-    path = _calibration_path()
-    calibration.write_calibration(record, path)
-    console.print(f"wrote {path}")
+    """Fit efficiencies and overheads on decode_measurements again; write data/processed/calibration.json."""
+    fitted = _constants(refit=True)
+    record = fitted.record
+    console.print(f"wrote {constants.calibration_path()} ({fitted.label})")
     for name in record["fitted"]:
         flag = "  (at its bound)" if name in record["at_bounds"] else ""
         console.print(f"  {name} = {record['parameters'][name]:.4g}{flag}")
@@ -198,9 +199,10 @@ def validate_command(
     json_output: bool = typer.Option(False, "--json", help="Print the table as JSON rows"),
 ) -> None:
     """Predicted vs measured for every measurement row, with the error summary (held-out rows apart)."""
-    record = calibration.current_calibration(_calibration_path(), *_measurement_tables())
+    fitted = _constants()
+    record = fitted.record
     table = pl.DataFrame(record["validation"], infer_schema_length=None)
-    provenance = f"calibration of {record['created']}: {record['method']}"
+    provenance = f"{fitted.label}: {record['method']}"
     if json_output:
         typer.echo(json.dumps(table.to_dicts()))
         return

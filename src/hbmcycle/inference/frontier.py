@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from hbmcycle.inference.architecture import ModelArrays
-from hbmcycle.inference.hardware import HardwareArrays
+from hbmcycle.inference.hardware import HardwareArrays, usable_group
 from hbmcycle.inference.step_time import BOUNDS, CAPACITY, Efficiency, decode_step
 
 ACCELERATOR_AXIS, MODEL_AXIS, CONTEXT_AXIS, BATCH_AXIS, GROUP_AXIS = range(5)
@@ -71,8 +71,7 @@ def evaluate_grid(model: ModelArrays, hw: HardwareArrays, contexts, batches, gro
         rows = slice(first, min(first + step_size, len(hw)))
         hw5 = hw.take(np.arange(len(hw))[rows]).along(ACCELERATOR_AXIS, 5)
         step = decode_step(model5, hw5, batches5, contexts5, groups5, weight_bytes, kv_bytes, eff)
-        usable = ((groups5 == 1.0) | (groups5 <= hw5.scaleup_domain_size)) & np.isfinite(hw5.peak_flops_s) \
-            & np.isfinite(hw5.bandwidth_bytes_s) & np.isfinite(model5.active_params)
+        usable = usable_group(hw5, groups5) & np.isfinite(model5.active_params)
         feasible = (step.bound != CAPACITY) & usable
         out.step_s[rows] = step.step_s
         out.per_user_tokens_per_s[rows] = step.per_user_tokens_per_s
@@ -92,7 +91,6 @@ def pareto_mask(per_user: np.ndarray, throughput: np.ndarray, feasible: np.ndarr
     throughput beats every faster point's: a running maximum, no pairwise comparison. Rows
     whose speeds tie (rare outside constructed inputs) are re-sorted on both keys.
     """
-    cells = per_user.shape[:-2]
     n = per_user.shape[-2] * per_user.shape[-1]
     # infeasible points: +inf sorts last (NaN would take numpy's slow sort path), -inf rate never wins
     speed = np.where(feasible, -per_user, np.inf).reshape(-1, n)

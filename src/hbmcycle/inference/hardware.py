@@ -75,3 +75,15 @@ def hardware_arrays(accelerators: pl.DataFrame, precision: str, strict: bool = T
         scaleup_domain_size=_floats(accelerators, "scaleup_domain_size"),
         tdp_w=_floats(accelerators, "tdp_w"),
     )
+
+
+def usable_group(hw: HardwareArrays, group_size) -> np.ndarray:
+    """Whether a group of ``group_size`` accelerators can serve: the one feasibility rule of every engine query.
+
+    A single accelerator needs its bandwidth and peak FLOP/s; a group of G > 1 also needs G
+    within the scale-up domain and a known link bandwidth (else its communication is unknown).
+    """
+    group_size = np.asarray(group_size, dtype=float)
+    figures = np.isfinite(hw.peak_flops_s) & np.isfinite(hw.bandwidth_bytes_s) & np.isfinite(hw.memory_bytes)
+    in_domain = (group_size <= hw.scaleup_domain_size) & np.isfinite(hw.link_bytes_s)
+    return figures & ((group_size == 1.0) | in_domain)

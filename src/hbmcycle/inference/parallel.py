@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 ALLREDUCES_PER_LAYER = 2
+# Group sizes swept by every analysis: powers of two and NVL72's 72 (a domain caps them).
+STANDARD_GROUP_SIZES: tuple[float, ...] = (1, 2, 4, 8, 16, 32, 64, 72)
 
 
 def allreduce_seconds(message_bytes, group_size, link_bytes_s, latency_s: float) -> np.ndarray:

@@ -89,9 +89,10 @@ def markdown_catalog(cover: pl.DataFrame, titles: dict[str, str] | None = None) 
 def load_coverage(raw: Path | None = None) -> tuple[pl.DataFrame, dict[str, str]]:
     """Coverage and titles of the validated tables in `raw` (default data/raw).
 
-    Raises hbmcycle.validate.ValidationError when the raw data has problems."""
+    Raises hbmcycle.data.types.ValidationError when the raw data has problems."""
     from hbmcycle.paths import RAW_DIR
-    from hbmcycle.validate import ValidationError, load_all
+    from hbmcycle.data.types import ValidationError
+    from hbmcycle.data.validate import load_all
 
     tables, problems = load_all(raw or RAW_DIR)
     if problems:

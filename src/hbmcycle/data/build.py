@@ -20,7 +20,8 @@ import duckdb
 import polars as pl
 
 from hbmcycle import paths
-from hbmcycle.validate import Problem, Table, ValidationError, load_all
+from hbmcycle.data.types import Problem, Table, ValidationError
+from hbmcycle.data.validate import load_all
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class View:
 
 def views() -> list[View]:
     """Parse sql/views.sql into its documented blocks."""
-    text = resources.files("hbmcycle").joinpath("sql/views.sql").read_text(encoding="utf-8")
+    text = resources.files("hbmcycle.data").joinpath("sql/views.sql").read_text(encoding="utf-8")
     out = []
     for block in re.split(r"^-- view: ", text, flags=re.M)[1:]:
         name, rest = block.split("\n", 1)

@@ -30,7 +30,8 @@ from pathlib import Path
 import yaml
 
 from hbmcycle import paths
-from hbmcycle.validate import Problem, load_all
+from hbmcycle.data.types import Problem
+from hbmcycle.data.validate import load_all
 
 USER_AGENT = "hbmcycle-refresh (+https://github.com/hbmcycle)"
 

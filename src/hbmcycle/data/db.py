@@ -31,12 +31,21 @@ def query(sql: str, params: list | None = None) -> pl.DataFrame:
 
 def read_table(name: str) -> pl.DataFrame:
     """A whole table or view as a polars frame."""
+    return read_tables([name])[name]
+
+
+def read_tables(names, missing_ok: bool = False) -> dict[str, pl.DataFrame]:
+    """Several tables or views, read through one connection: the one loader every analysis uses.
+
+    Raises KeyError naming the missing table (and the known ones) unless ``missing_ok``,
+    which leaves missing tables out of the result.
+    """
     with connect() as con:
-        known = {r[0] for r in con.execute(
-            "SELECT table_name FROM information_schema.tables").fetchall()}
-        if name not in known:
-            raise KeyError(f"no table or view {name!r}; known: {', '.join(sorted(known))}")
-        return con.sql(f'SELECT * FROM "{name}"').pl()
+        known = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        missing = [n for n in names if n not in known]
+        if missing and not missing_ok:
+            raise KeyError(f"no table or view {missing[0]!r}; known: {', '.join(sorted(known))}")
+        return {n: con.sql(f'SELECT * FROM "{n}"').pl() for n in names if n in known}
 
 
 def tables() -> pl.DataFrame:

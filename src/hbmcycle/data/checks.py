@@ -10,7 +10,7 @@ import re
 
 import polars as pl
 
-from hbmcycle.validate import Problem, Table, display
+from hbmcycle.data.types import Problem, Table, display
 
 # Vendors quote rounded bandwidths (H100 SXM "3.35 TB/s"), so allow 5 % slack
 # around the pin-rate range of the HBM generation.

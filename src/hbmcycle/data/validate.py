@@ -11,12 +11,13 @@ import datetime as dt
 import io
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
-from hbmcycle.schema import CONFIDENCE_LEVELS, Column, MetadataError, TableMeta, discover, load_meta
+from hbmcycle.data.checks import cross_check
+from hbmcycle.data.schema import CONFIDENCE_LEVELS, Column, MetadataError, TableMeta, discover, load_meta
+from hbmcycle.data.types import Problem, Table, display
 
 # Spreadsheet formula injection: a cell starting with = + - @ followed by a letter or '('.
 FORMULA = re.compile(r"^[=+\-@]\s*[A-Za-z(]")
@@ -27,44 +28,6 @@ NUMBER_WITH_UNIT = re.compile(r"^[+-]?[\d.]+\s*[A-Za-z%/]+$")
 URL = re.compile(r"^https?://\S+$")
 
 POLARS_TYPES = {"string": pl.Utf8, "integer": pl.Int64, "float": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
-
-
-@dataclass(frozen=True, order=True)
-class Problem:
-    """One thing wrong with the input, located as precisely as we can."""
-
-    file: str
-    line: int  # 1-based physical line; 0 = the whole file
-    column: str  # column name, or '' for a whole row / file
-    message: str
-
-    def __str__(self) -> str:
-        loc = f"{self.file}:{self.line}" if self.line else self.file
-        col = f" column '{self.column}'" if self.column else ""
-        return f"{loc}:{col} {self.message}"
-
-
-@dataclass
-class Table:
-    """A validated table: metadata, typed frame, and the file line of each row (for cross-checks)."""
-
-    meta: TableMeta
-    frame: pl.DataFrame
-    lines: list[int]
-
-
-def display(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-class ValidationError(Exception):
-    def __init__(self, problems: list[Problem]):
-        self.problems = sorted(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def parse_cell(raw: str, column: Column):
@@ -222,8 +185,6 @@ def _cell(cell: str, column: Column, meta: TableMeta, today: dt.date):
 
 def load_all(raw: Path, only: list[str] | None = None) -> tuple[dict[str, Table], list[Problem]]:
     """Validate every table in `raw` (or those named in `only`) and run the cross-table checks."""
-    from hbmcycle.checks import cross_check  # checks imports this module's types
-
     tables: dict[str, Table] = {}
     problems: list[Problem] = []
     sidecars = discover(raw)

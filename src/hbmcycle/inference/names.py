@@ -13,7 +13,7 @@ class UnknownNameError(ValueError):
 
 def read(table: str) -> pl.DataFrame:
     """A validated table from the project database (``hbmcycle data build`` creates it)."""
-    from hbmcycle.db import read_table
+    from hbmcycle.data.db import read_table
 
     return read_table(table)
 

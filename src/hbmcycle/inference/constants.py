@@ -1,0 +1,103 @@
+"""The engine's constants: one function returns them, fitted on the data the database holds now.
+
+The calibration (efficiencies and overheads fitted on ``decode_measurements``) is a build
+product. ``hbmcycle data build`` (and so ``make data`` / ``make report``) calls
+:func:`current`, which reads ``data/processed/calibration.json`` when the hash of its inputs
+matches the database and otherwise fits again and writes the file atomically. Every command,
+report and analysis asks :func:`current` for its constants, so all of them use the same fit,
+and each output names it by :attr:`EngineConstants.label` (inputs hash and fit time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from hbmcycle import paths
+from hbmcycle.data import db
+from hbmcycle.inference import calibration
+from hbmcycle.inference.step_time import Efficiency
+
+INPUT_TABLES = ("decode_measurements", "llm_models", "accelerators")
+FILE_NAME = "calibration.json"
+
+
+@dataclass(frozen=True)
+class EngineConstants:
+    """Fitted efficiencies with their provenance and the whole calibration record (validation rows)."""
+
+    efficiency: Efficiency
+    inputs_sha256: str
+    fitted_at: str
+    record: dict
+
+    @property
+    def label(self) -> str:
+        """How reports and ``--json`` outputs name the constants they used."""
+        return f"calibration {self.inputs_sha256[:12]} fitted {self.fitted_at}"
+
+
+def inputs_hash(tables: dict[str, pl.DataFrame]) -> str:
+    """sha256 over the calibration's input tables (as CSV) and the fit's settings (bounds, hold-out, cap)."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(calibration.settings(), sort_keys=True).encode())
+    for name in INPUT_TABLES:
+        digest.update(name.encode())
+        digest.update(tables[name].write_csv().encode())
+    return digest.hexdigest()
+
+
+def calibration_path() -> Path:
+    return paths.processed_dir() / FILE_NAME
+
+
+def _read(path: Path) -> dict | None:
+    """The saved record, or None when the file is missing, truncated or not a calibration record."""
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and "parameters" in record and "inputs_sha256" in record else None
+
+
+def write_atomically(record: dict, path: Path) -> None:
+    """Write the JSON record to a temporary file beside ``path`` and rename it into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(json.dumps(record, indent=1, default=str) + "\n")
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def current(tables: dict[str, pl.DataFrame] | None = None, refit: bool = False) -> EngineConstants:
+    """The engine constants for the current data: the saved fit if its inputs hash matches, else a new fit (saved).
+
+    ``tables`` defaults to the database's ``decode_measurements``, ``llm_models`` and
+    ``accelerators``; ``refit`` fits even when the saved record is current.
+    """
+    tables = tables if tables is not None else db.read_tables(INPUT_TABLES)
+    sha = inputs_hash(tables)
+    path = calibration_path()
+    record = None if refit else _read(path)
+    if record is None or record.get("inputs_sha256") != sha:
+        record = calibration.calibrate(*(tables[n] for n in INPUT_TABLES))
+        record["inputs_sha256"] = sha
+        write_atomically(record, path)
+    return EngineConstants(Efficiency(**record["parameters"]), sha, record["created"], record)
