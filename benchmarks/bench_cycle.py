@@ -28,8 +28,7 @@ def main() -> None:
             t0 = time.perf_counter()
             simulate(params, paths=args.paths, quarters=args.quarters, seed=i, progress=False)
             best = min(best, time.perf_counter() - t0)
-        print(f"  {name:<18} {best:6.3f} s   {points / best:,.0f} paths*quarters/s   "
-              f"{best / 1.0:.2f}x the 1 s goal")
+        print(f"  {name:<18} {best:6.3f} s   {points / best:,.0f} paths*quarters/s   {best / 1.0:.2f}x the 1 s goal")
 
 
 if __name__ == "__main__":

@@ -78,9 +78,18 @@ def loop_cell(hw: HardwareArrays, model: ModelArrays, a: int, m: int, context: f
             comm_s = 0.0
             if group > 1:
                 message = batch * model.hidden_size[m] * EFF.activation_bytes
-                comm_s = model.layers[m] * 2 * (EFF.allreduce_latency_s + 2 * (group - 1) / group * message / hw.link_bytes_s[a])
-            step = max(memory_s, compute_s) + comm_s + EFF.step_overhead_s + model.layers[m] * EFF.layer_overhead_s \
+                comm_s = (
+                    model.layers[m]
+                    * 2
+                    * (EFF.allreduce_latency_s + 2 * (group - 1) / group * message / hw.link_bytes_s[a])
+                )
+            step = (
+                max(memory_s, compute_s)
+                + comm_s
+                + EFF.step_overhead_s
+                + model.layers[m] * EFF.layer_overhead_s
                 + batch * EFF.sequence_overhead_s
+            )
             free = group * hw.memory_bytes[a] * (1 - EFF.reserve_fraction) - model.total_params[m] * WEIGHT_BYTES
             fits = max(math.floor(free / (model.kv_elements_per_token[m] * cached * KV_BYTES)), 0)
             feasible = batch <= fits and (group == 1 or group <= hw.scaleup_domain_size[a])
@@ -99,7 +108,9 @@ def main() -> None:
     ap.add_argument("--accelerators", type=int, default=16)
     ap.add_argument("--models", type=int, default=12)
     ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--loop-cells", type=int, default=24, help="grid cells (context x accelerator x model) the loop runs")
+    ap.add_argument(
+        "--loop-cells", type=int, default=24, help="grid cells (context x accelerator x model) the loop runs"
+    )
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     hw, model = synthetic_inputs(rng, args.accelerators, args.models)
@@ -115,7 +126,9 @@ def main() -> None:
         best = min(best, time.perf_counter() - t0)
     vector_rate = points / best
 
-    cells = [(rng.integers(len(hw)), rng.integers(len(model)), rng.integers(len(contexts))) for _ in range(args.loop_cells)]
+    cells = [
+        (rng.integers(len(hw)), rng.integers(len(model)), rng.integers(len(contexts))) for _ in range(args.loop_cells)
+    ]
     t0 = time.perf_counter()
     results = [loop_cell(hw, model, a, m, contexts[c], batches, groups) for a, m, c in cells]
     loop_time = time.perf_counter() - t0
@@ -125,8 +138,10 @@ def main() -> None:
         np.testing.assert_allclose(grid.step_s[a, m, c].ravel(), loop_step, rtol=1e-9)
         np.testing.assert_array_equal(grid.on_frontier[a, m, c].ravel(), loop_frontier)
 
-    print(f"frontier grid: {len(hw)} accelerators x {len(model)} models x {len(contexts)} contexts x "
-          f"{len(batches)} batches x {len(groups)} group sizes = {points:,} points")
+    print(
+        f"frontier grid: {len(hw)} accelerators x {len(model)} models x {len(contexts)} contexts x "
+        f"{len(batches)} batches x {len(groups)} group sizes = {points:,} points"
+    )
     print(f"  numpy (best of {args.repeat}): {best:.3f} s, {vector_rate / 1e6:,.1f} M points/s (goal >= 10 M)")
     print(f"  python loop ({loop_points:,} points): {loop_time:.3f} s, {loop_rate / 1e3:,.1f} k points/s")
     print(f"  speed-up: {vector_rate / loop_rate:,.0f}x (goal >= 100x); loop and numpy results agree")

@@ -39,18 +39,18 @@ import altair as alt
 import polars as pl
 
 from hbmcycle import charts
-from hbmcycle.data import db
 from hbmcycle.cycle.history import turning_points
+from hbmcycle.data import db
 
 charts.setup()
-acc = db.read_table("accelerator_metrics").filter(
-    (pl.col("ship_year") >= min_year) & pl.col("status").is_in(statuses)
-)
+acc = db.read_table("accelerator_metrics").filter((pl.col("ship_year") >= min_year) & pl.col("status").is_in(statuses))
 if vendors:
     acc = acc.filter(pl.col("vendor").is_in(vendors))
 with_memory = acc.filter(pl.col("memory_gb").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
-print(f"{acc.height} accelerators selected ({with_memory.height} with both capacity and bandwidth), "
-      f"ship years {acc['ship_year'].min()}–{acc['ship_year'].max()}, vendors: {', '.join(sorted(acc['vendor'].unique()))}")
+print(
+    f"{acc.height} accelerators selected ({with_memory.height} with both capacity and bandwidth), "
+    f"ship years {acc['ship_year'].min()}–{acc['ship_year'].max()}, vendors: {', '.join(sorted(acc['vendor'].unique()))}"
+)
 
 # %% [markdown]
 # ## Capacity against bandwidth
@@ -77,8 +77,11 @@ labelled = with_memory.with_columns(pl.col("product").str.split(" (").list.first
 if label_points == "flagships":
     labelled = labelled.filter(pl.col("hbm_size_x_bw_gb_tb_s") == pl.col("hbm_size_x_bw_gb_tb_s").max().over("vendor"))
 if label_points != "none":
-    layers.append(alt.Chart(labelled).mark_text(align="left", dx=6, dy=-4, fontSize=10).encode(
-        x="memory_gb:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour))
+    layers.append(
+        alt.Chart(labelled)
+        .mark_text(align="left", dx=6, dy=-4, fontSize=10)
+        .encode(x="memory_gb:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour)
+    )
 # Iso-lines of size x bandwidth (GB x TB/s), one per decade, clipped to the plotted area.
 gb_lo, gb_hi = with_memory["memory_gb"].min(), with_memory["memory_gb"].max()
 bw_lo, bw_hi = with_memory["memory_bw_tb_s"].min(), with_memory["memory_bw_tb_s"].max()
@@ -90,11 +93,17 @@ for k in decades:
     if x_from < x_to:
         segments += [(f"{k:g} GB·TB/s", x_from, k / x_from), (f"{k:g} GB·TB/s", x_to, k / x_to)]
 iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gb", "memory_bw_tb_s"], orient="row")
-iso_lines = alt.Chart(iso).mark_line(strokeDash=[4, 4], color="#bbb").encode(
-    x="memory_gb:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
+iso_lines = (
+    alt.Chart(iso)
+    .mark_line(strokeDash=[4, 4], color="#bbb")
+    .encode(x="memory_gb:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
+)
 chart = alt.layer(iso_lines, *layers).properties(width=680, height=460)
-charts.titled(chart, "Memory capacity vs bandwidth per accelerator",
-              "hbmcycle table `accelerators` (vendor datasheets; per-row sources below)")
+charts.titled(
+    chart,
+    "Memory capacity vs bandwidth per accelerator",
+    "hbmcycle table `accelerators` (vendor datasheets; per-row sources below)",
+)
 
 # %% [markdown]
 # ## Memory per accelerator by ship year
@@ -104,25 +113,33 @@ charts.titled(chart, "Memory capacity vs bandwidth per accelerator",
 
 # %%
 by_year = with_memory.filter(pl.col("memory_type").str.starts_with("HBM"))
-trend = alt.Chart(by_year).mark_point(filled=True, size=60).encode(
-    x=alt.X("ship_year:O", title="Ship year (planned, for roadmap parts)"),
-    y=alt.Y("memory_gb:Q", scale=alt.Scale(type="log"), title="HBM per accelerator (GB, log)"),
-    color=colour,
-    tooltip=["product", "memory_gb", "memory_type", "hbm_stacks"],
+trend = (
+    alt.Chart(by_year)
+    .mark_point(filled=True, size=60)
+    .encode(
+        x=alt.X("ship_year:O", title="Ship year (planned, for roadmap parts)"),
+        y=alt.Y("memory_gb:Q", scale=alt.Scale(type="log"), title="HBM per accelerator (GB, log)"),
+        color=colour,
+        tooltip=["product", "memory_gb", "memory_type", "hbm_stacks"],
+    )
 )
 yearly_max = by_year.group_by("ship_year").agg(pl.col("memory_gb").max().alias("max_gb")).sort("ship_year")
 frontier = alt.Chart(yearly_max).mark_line(color="#444").encode(x="ship_year:O", y="max_gb:Q")
-charts.titled(alt.layer(frontier, trend).properties(width=620, height=360),
-              "HBM capacity per accelerator by ship year (line: largest that year)",
-              "hbmcycle table `accelerators`")
+charts.titled(
+    alt.layer(frontier, trend).properties(width=620, height=360),
+    "HBM capacity per accelerator by ship year (line: largest that year)",
+    "hbmcycle table `accelerators`",
+)
 
 # %%
 growth = yearly_max.filter(pl.col("max_gb").is_not_null())
 first, last = growth.row(0, named=True), growth.row(-1, named=True)
 years = last["ship_year"] - first["ship_year"]
 cagr = (last["max_gb"] / first["max_gb"]) ** (1 / years) - 1 if years else float("nan")
-print(f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year']} → {last['max_gb']:g} GB in "
-      f"{last['ship_year']} ({last['max_gb'] / first['max_gb']:.1f}×, {cagr:.0%} a year compounded).")
+print(
+    f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year']} → {last['max_gb']:g} GB in "
+    f"{last['ship_year']} ({last['max_gb'] / first['max_gb']:.1f}×, {cagr:.0%} a year compounded)."
+)
 
 # %% [markdown]
 # ## HBM bandwidth per stack, by generation
@@ -133,20 +150,51 @@ print(f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year
 
 # %%
 gens = db.read_table("hbm_generations").with_columns(
-    (pl.col("pin_rate_gbps_shipping_max") * pl.col("interface_width_bits") / 8).alias("shipping_bw_gb_s"))
+    (pl.col("pin_rate_gbps_shipping_max") * pl.col("interface_width_bits") / 8).alias("shipping_bw_gb_s")
+)
 generation_order = gens["generation"].to_list()
 products = db.read_table("hbm_products").filter(pl.col("bw_per_stack_gb_s").is_not_null())
 x_gen = alt.X("generation:N", sort=generation_order, title="HBM generation")
-bars = alt.Chart(gens.filter(pl.col("shipping_bw_gb_s").is_not_null())).mark_bar(color="#cfd8e3").encode(
-    x=x_gen, y=alt.Y("shipping_bw_gb_s:Q", title="Bandwidth per stack (GB/s)"),
-    tooltip=["generation", "pin_rate_gbps_shipping_max", "interface_width_bits", "shipping_bw_gb_s", "jedec_standard"])
-product_points = alt.Chart(products).mark_point(filled=True, size=60).encode(
-    x=x_gen, y="bw_per_stack_gb_s:Q", xOffset="vendor:N",
-    color=alt.Color("vendor:N", title="Vendor"), shape=alt.Shape("milestone:N", title="Milestone"),
-    tooltip=["product_name", "vendor", "milestone", "milestone_date", "pin_rate_gbps", "bw_per_stack_gb_s", "capacity_gb"])
-charts.titled(alt.layer(bars, product_points).properties(width=560, height=340),
-              "HBM bandwidth per stack by generation (bar: fastest shipping; points: vendor products)",
-              "hbmcycle tables `hbm_generations` (JEDEC, vendors) and `hbm_products` (vendor releases)")
+bars = (
+    alt.Chart(gens.filter(pl.col("shipping_bw_gb_s").is_not_null()))
+    .mark_bar(color="#cfd8e3")
+    .encode(
+        x=x_gen,
+        y=alt.Y("shipping_bw_gb_s:Q", title="Bandwidth per stack (GB/s)"),
+        tooltip=[
+            "generation",
+            "pin_rate_gbps_shipping_max",
+            "interface_width_bits",
+            "shipping_bw_gb_s",
+            "jedec_standard",
+        ],
+    )
+)
+product_points = (
+    alt.Chart(products)
+    .mark_point(filled=True, size=60)
+    .encode(
+        x=x_gen,
+        y="bw_per_stack_gb_s:Q",
+        xOffset="vendor:N",
+        color=alt.Color("vendor:N", title="Vendor"),
+        shape=alt.Shape("milestone:N", title="Milestone"),
+        tooltip=[
+            "product_name",
+            "vendor",
+            "milestone",
+            "milestone_date",
+            "pin_rate_gbps",
+            "bw_per_stack_gb_s",
+            "capacity_gb",
+        ],
+    )
+)
+charts.titled(
+    alt.layer(bars, product_points).properties(width=560, height=340),
+    "HBM bandwidth per stack by generation (bar: fastest shipping; points: vendor products)",
+    "hbmcycle tables `hbm_generations` (JEDEC, vendors) and `hbm_products` (vendor releases)",
+)
 
 # %% [markdown]
 # ## HBM per accelerator vs DRAM per PC
@@ -157,25 +205,41 @@ charts.titled(alt.layer(bars, product_points).properties(width=560, height=340),
 
 # %%
 device_dram = db.read_table("pc_dram").select(
-    pl.col("year"), pl.col("avg_dram_gb").alias("gb"),
-    pl.concat_str(pl.lit("average DRAM per "), pl.col("device")).alias("series"))
-hbm_max = yearly_max.select(pl.col("ship_year").alias("year"), pl.col("max_gb").alias("gb"),
-                            pl.lit("largest HBM per accelerator").alias("series"))
+    pl.col("year"),
+    pl.col("avg_dram_gb").alias("gb"),
+    pl.concat_str(pl.lit("average DRAM per "), pl.col("device")).alias("series"),
+)
+hbm_max = yearly_max.select(
+    pl.col("ship_year").alias("year"),
+    pl.col("max_gb").alias("gb"),
+    pl.lit("largest HBM per accelerator").alias("series"),
+)
 memory_per_device = pl.concat([hbm_max, device_dram]).sort("series", "year")
-per_device = alt.Chart(memory_per_device).mark_line(point=True).encode(
-    x=alt.X("year:Q", axis=alt.Axis(format="d"), title="Year"),
-    y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="GB per device (log)"),
-    color=alt.Color("series:N", title=None), tooltip=["series", "year", "gb"])
-charts.titled(per_device.properties(width=620, height=360), "Memory per device: accelerator HBM vs PC and phone DRAM",
-              "hbmcycle tables `accelerators` (datasheets) and `pc_dram` (DRAMeXchange/TrendForce, IHS, Counterpoint)")
+per_device = (
+    alt.Chart(memory_per_device)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("year:Q", axis=alt.Axis(format="d"), title="Year"),
+        y=alt.Y("gb:Q", scale=alt.Scale(type="log"), title="GB per device (log)"),
+        color=alt.Color("series:N", title=None),
+        tooltip=["series", "year", "gb"],
+    )
+)
+charts.titled(
+    per_device.properties(width=620, height=360),
+    "Memory per device: accelerator HBM vs PC and phone DRAM",
+    "hbmcycle tables `accelerators` (datasheets) and `pc_dram` (DRAMeXchange/TrendForce, IHS, Counterpoint)",
+)
 
 # %%
 ratio = memory_per_device.pivot(on="series", index="year", values="gb").drop_nulls().sort("year")
 if ratio.height:
     last = ratio.row(-1, named=True)
-    print(f"{last['year']}: largest accelerator carries {last['largest HBM per accelerator']:g} GB of HBM, "
-          f"{last['largest HBM per accelerator'] / last['average DRAM per pc']:.0f}× the average PC's "
-          f"{last['average DRAM per pc']:g} GB of DRAM.")
+    print(
+        f"{last['year']}: largest accelerator carries {last['largest HBM per accelerator']:g} GB of HBM, "
+        f"{last['largest HBM per accelerator'] / last['average DRAM per pc']:.0f}× the average PC's "
+        f"{last['average DRAM per pc']:g} GB of DRAM."
+    )
 
 # %% [markdown]
 # ## DRAM revenue and its cycles
@@ -187,23 +251,44 @@ if ratio.height:
 # sourced figure are left out, not interpolated: the line bridges them.
 
 # %%
-revenue = (db.read_table("dram_market")
-           .filter((pl.col("company") == "industry") & pl.col("quarter").is_null()
-                   & ~pl.col("is_forecast") & pl.col("dram_revenue_usd_b").is_not_null())
-           .sort("year"))
+revenue = (
+    db.read_table("dram_market")
+    .filter(
+        (pl.col("company") == "industry")
+        & pl.col("quarter").is_null()
+        & ~pl.col("is_forecast")
+        & pl.col("dram_revenue_usd_b").is_not_null()
+    )
+    .sort("year")
+)
 turns = turning_points(revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy(), min_swing)
-revenue_line = alt.Chart(revenue).mark_line(point=True, color="#555").encode(
-    x=alt.X("year:Q", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False), title="Year"),
-    y=alt.Y("dram_revenue_usd_b:Q", title="DRAM revenue (USD billion)"),
-    tooltip=["year", "dram_revenue_usd_b", "confidence", "source"])
-turn_marks = alt.Chart(turns).mark_point(size=160, filled=True).encode(
-    x="year:Q", y="value:Q",
-    color=alt.Color("kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["#d62728", "#1f77b4"]), title="Turn"),
-    shape=alt.Shape("kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["triangle-up", "triangle-down"])))
+revenue_line = (
+    alt.Chart(revenue)
+    .mark_line(point=True, color="#555")
+    .encode(
+        x=alt.X("year:Q", axis=alt.Axis(format="d"), scale=alt.Scale(zero=False, nice=False), title="Year"),
+        y=alt.Y("dram_revenue_usd_b:Q", title="DRAM revenue (USD billion)"),
+        tooltip=["year", "dram_revenue_usd_b", "confidence", "source"],
+    )
+)
+turn_marks = (
+    alt.Chart(turns)
+    .mark_point(size=160, filled=True)
+    .encode(
+        x="year:Q",
+        y="value:Q",
+        color=alt.Color(
+            "kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["#d62728", "#1f77b4"]), title="Turn"
+        ),
+        shape=alt.Shape("kind:N", scale=alt.Scale(domain=["peak", "trough"], range=["triangle-up", "triangle-down"])),
+    )
+)
 turn_labels = alt.Chart(turns).mark_text(dy=-14, fontSize=10).encode(x="year:Q", y="value:Q", text="year:Q")
-charts.titled(alt.layer(revenue_line, turn_marks, turn_labels).properties(width=680, height=360),
-              f"DRAM industry revenue with cycle peaks and troughs (swing ≥ {min_swing:.0%})",
-              "hbmcycle table `dram_market` (Gartner, IC Insights, iSuppli/IHS, TrendForce; per-row sources)")
+charts.titled(
+    alt.layer(revenue_line, turn_marks, turn_labels).properties(width=680, height=360),
+    f"DRAM industry revenue with cycle peaks and troughs (swing ≥ {min_swing:.0%})",
+    "hbmcycle table `dram_market` (Gartner, IC Insights, iSuppli/IHS, TrendForce; per-row sources)",
+)
 
 # %%
 charts.html_table(turns.rename({"value": "dram_revenue_usd_b"}))
@@ -215,8 +300,20 @@ charts.html_table(turns.rename({"value": "dram_revenue_usd_b"}))
 # analyst figures, low for estimates. Empty cells are unknown, never guessed.
 
 # %%
-cols = ["product", "vendor", "ship_year", "status", "memory_type", "memory_gb", "memory_bw_tb_s",
-        "bf16_dense_tflops", "fp8_dense_tflops", "tdp_w", "confidence", "source"]
+cols = [
+    "product",
+    "vendor",
+    "ship_year",
+    "status",
+    "memory_type",
+    "memory_gb",
+    "memory_bw_tb_s",
+    "bf16_dense_tflops",
+    "fp8_dense_tflops",
+    "tdp_w",
+    "confidence",
+    "source",
+]
 charts.html_table(acc.sort(["vendor", "ship_year"]).select(cols))
 
 # %%

@@ -48,7 +48,8 @@ import numpy as np
 import polars as pl
 
 from hbmcycle import charts
-from hbmcycle.hetero import claims, disaggregation as dis, economics, speculative, stages
+from hbmcycle.hetero import claims, economics, speculative, stages
+from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.scenario import Choice, calibrated_efficiency, load_scenario, read_tables
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import decode_step
@@ -65,9 +66,11 @@ verdicts = claims.all_claims(s, draft, tables, points, speed_levels, thresholds)
 _, provenance = calibrated_efficiency()
 label = pl.col("option").replace_strict({**dis.OPTION_LABELS, "gpu_baseline": "GPU only, previous generation"})
 points = points.with_columns(option_label=label)
-print(f"{s.model.model_id[0]}, context {context:,}, {weights} weights / {kv} KV, {stack} stack; "
-      f"GPU {s.gpu.accelerator_id}, SRAM chip {s.lpu.accelerator_id}, wafer {s.wafer.accelerator_id}, "
-      f"baseline {s.baseline_gpu.accelerator_id}. Efficiencies: {provenance}.")
+print(
+    f"{s.model.model_id[0]}, context {context:,}, {weights} weights / {kv} KV, {stack} stack; "
+    f"GPU {s.gpu.accelerator_id}, SRAM chip {s.lpu.accelerator_id}, wafer {s.wafer.accelerator_id}, "
+    f"baseline {s.baseline_gpu.accelerator_id}. Efficiencies: {provenance}."
+)
 for message in skipped:
     print("not modelled:", message)
 
@@ -97,31 +100,52 @@ batches = np.unique(np.round(np.geomspace(1, 2048, 40)))
 attn = stages.decode_attention_work(s.sp, s.model, batches, context, s.weight_bytes, s.kv_bytes)
 ffn = stages.decode_ffn_work(s.sp, s.model, batches, s.weight_bytes)
 pre = stages.prefill_work(s.model, context, 1.0, s.weight_bytes, s.kv_bytes)
-intensity = pl.concat([
-    pl.DataFrame({"batch": batches, "flop_per_byte": np.ravel(attn.intensity), "stage": "decode attention"}),
-    pl.DataFrame({"batch": batches, "flop_per_byte": np.ravel(ffn.intensity), "stage": "decode FFN"}),
-    pl.DataFrame({"batch": batches, "flop_per_byte": np.full(batches.size, float(np.ravel(pre.intensity)[0])),
-                  "stage": f"prefill ({context:,}-token prompt)"}),
-])
+intensity = pl.concat(
+    [
+        pl.DataFrame({"batch": batches, "flop_per_byte": np.ravel(attn.intensity), "stage": "decode attention"}),
+        pl.DataFrame({"batch": batches, "flop_per_byte": np.ravel(ffn.intensity), "stage": "decode FFN"}),
+        pl.DataFrame(
+            {
+                "batch": batches,
+                "flop_per_byte": np.full(batches.size, float(np.ravel(pre.intensity)[0])),
+                "stage": f"prefill ({context:,}-token prompt)",
+            }
+        ),
+    ]
+)
 ridge_ids = [s.gpu.accelerator_id, s.baseline_gpu.accelerator_id, s.lpu.accelerator_id, "nvidia_h100_sxm"]
 ridge_hw = hardware_arrays(tables.accelerators.filter(pl.col("accelerator_id").is_in(ridge_ids)), weights, strict=False)
-ridges = pl.DataFrame({"chip": ridge_hw.accelerator_id, "ridge": stages.ridge_point(ridge_hw)}).drop_nans().sort("ridge")
+ridges = (
+    pl.DataFrame({"chip": ridge_hw.accelerator_id, "ridge": stages.ridge_point(ridge_hw)}).drop_nans().sort("ridge")
+)
 ridges = ridges.with_columns(label_batch=pl.Series([2.0 ** (3 * i) for i in range(ridges.height)]))  # stagger labels
-lines = alt.Chart(intensity).mark_line().encode(
-    x=alt.X("batch:Q", scale=alt.Scale(type="log"), title="sequences in the batch"),
-    y=alt.Y("flop_per_byte:Q", scale=alt.Scale(type="log"), title="arithmetic intensity (FLOP/byte)"),
-    color=alt.Color("stage:N", title="stage"),
+lines = (
+    alt.Chart(intensity)
+    .mark_line()
+    .encode(
+        x=alt.X("batch:Q", scale=alt.Scale(type="log"), title="sequences in the batch"),
+        y=alt.Y("flop_per_byte:Q", scale=alt.Scale(type="log"), title="arithmetic intensity (FLOP/byte)"),
+        color=alt.Color("stage:N", title="stage"),
+    )
 )
 rules = alt.Chart(ridges).mark_rule(strokeDash=[4, 4], color="#555").encode(y="ridge:Q")
-rule_text = alt.Chart(ridges).mark_text(align="left", dx=2, dy=-6, color="#555").encode(
-    y="ridge:Q", x="label_batch:Q", text=alt.Text("chip:N"))
-charts.titled(lines + rules + rule_text,
-              f"Stage intensity vs ridge points ({s.model.model_id[0]}, context {context:,}, {weights})",
-              "hbmcycle.hetero.stages on llm_models; ridge = dense peak / bandwidth from accelerators")
+rule_text = (
+    alt.Chart(ridges)
+    .mark_text(align="left", dx=2, dy=-6, color="#555")
+    .encode(y="ridge:Q", x="label_batch:Q", text=alt.Text("chip:N"))
+)
+charts.titled(
+    lines + rules + rule_text,
+    f"Stage intensity vs ridge points ({s.model.model_id[0]}, context {context:,}, {weights})",
+    "hbmcycle.hetero.stages on llm_models; ridge = dense peak / bandwidth from accelerators",
+)
 
 # %%
-charts.html_table(stages.stage_table(s.sp, s.model, stage_batch, context, context, s.weight_bytes, s.kv_bytes)
-                  .with_columns(pl.exclude("stage").round(3)))
+charts.html_table(
+    stages.stage_table(s.sp, s.model, stage_batch, context, context, s.weight_bytes, s.kv_bytes).with_columns(
+        pl.exclude("stage").round(3)
+    )
+)
 
 # %% [markdown]
 # ## 2. Attention's share of decode time grows with context and batch
@@ -135,18 +159,32 @@ charts.html_table(stages.stage_table(s.sp, s.model, stage_batch, context, contex
 contexts = np.unique(np.round(np.geomspace(512, 262144, 30)))
 split_rows = []
 for b in (1, 8, 32, 128, 512):
-    a_s, f_s = stages.decode_split(s.sp, s.model, s.gpu.hw, float(b), contexts, 1.0, s.weight_bytes, s.kv_bytes, s.gpu_eff)
+    a_s, f_s = stages.decode_split(
+        s.sp, s.model, s.gpu.hw, float(b), contexts, 1.0, s.weight_bytes, s.kv_bytes, s.gpu_eff
+    )
     split_rows.append(pl.DataFrame({"context": contexts, "ffn_share": np.ravel(f_s / (a_s + f_s)), "batch": str(b)}))
 split = pl.concat(split_rows)
-band = alt.Chart(pl.DataFrame({"lo": [0.5], "hi": [0.7]})).mark_rect(opacity=0.12, color="#76b900").encode(
-    y="lo:Q", y2="hi:Q")
-split_lines = alt.Chart(split).mark_line().encode(
-    x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context (tokens)"),
-    y=alt.Y("ffn_share:Q", axis=alt.Axis(format="%"), title="FFN share of decode time", scale=alt.Scale(domain=[0, 1])),
-    color=alt.Color("batch:N", sort=["1", "8", "32", "128", "512"], title="batch"),
+band = (
+    alt.Chart(pl.DataFrame({"lo": [0.5], "hi": [0.7]}))
+    .mark_rect(opacity=0.12, color="#76b900")
+    .encode(y="lo:Q", y2="hi:Q")
 )
-charts.titled(band + split_lines, f"FFN share of decode time on {s.gpu.accelerator_id} (band: 50-70 %)",
-              "hbmcycle.hetero.stages.decode_split; llm_models, accelerators, calibration.json")
+split_lines = (
+    alt.Chart(split)
+    .mark_line()
+    .encode(
+        x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context (tokens)"),
+        y=alt.Y(
+            "ffn_share:Q", axis=alt.Axis(format="%"), title="FFN share of decode time", scale=alt.Scale(domain=[0, 1])
+        ),
+        color=alt.Color("batch:N", sort=["1", "8", "32", "128", "512"], title="batch"),
+    )
+)
+charts.titled(
+    band + split_lines,
+    f"FFN share of decode time on {s.gpu.accelerator_id} (band: 50-70 %)",
+    "hbmcycle.hetero.stages.decode_split; llm_models, accelerators, calibration.json",
+)
 
 # %% [markdown]
 # ## 3. The frontier: throughput per MW against per-user speed
@@ -160,28 +198,57 @@ charts.titled(band + split_lines, f"FFN share of decode time on {s.gpu.accelerat
 
 # %%
 front = dis.overall_pareto(dis.frontier(points)).with_columns(option_label=label)
-front = front.with_columns(model_scope=pl.when(pl.col("compute_modelled")).then(pl.lit("modelled"))
-                           .otherwise(pl.lit("upper bound: no compute figure")))
-frontier_lines = alt.Chart(front).mark_line(point=False).encode(
-    x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="tokens/s per user"),
-    y=alt.Y("tokens_per_s_per_mw:Q", scale=alt.Scale(type="log"), title="output tokens/s per MW"),
-    color=alt.Color("option_label:N", title="option"),
-    strokeDash=alt.StrokeDash("model_scope:N", title="points"),
-    order="per_user_tokens_per_s:Q",
+front = front.with_columns(
+    model_scope=pl.when(pl.col("compute_modelled"))
+    .then(pl.lit("modelled"))
+    .otherwise(pl.lit("upper bound: no compute figure"))
 )
-optimal = alt.Chart(front.filter(pl.col("overall_optimal"))).mark_circle(size=40).encode(
-    x="per_user_tokens_per_s:Q", y="tokens_per_s_per_mw:Q", color="option_label:N",
-    tooltip=["option_label", "batch", "gpus", "lpus", "wafers", "microbatches",
-             alt.Tooltip("per_user_tokens_per_s:Q", format=",.0f"), alt.Tooltip("tokens_per_s_per_mw:Q", format=",.0f")],
+frontier_lines = (
+    alt.Chart(front)
+    .mark_line(point=False)
+    .encode(
+        x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="tokens/s per user"),
+        y=alt.Y("tokens_per_s_per_mw:Q", scale=alt.Scale(type="log"), title="output tokens/s per MW"),
+        color=alt.Color("option_label:N", title="option"),
+        strokeDash=alt.StrokeDash("model_scope:N", title="points"),
+        order="per_user_tokens_per_s:Q",
+    )
 )
-charts.titled(frontier_lines + optimal, f"Throughput vs interactivity by option ({s.model.model_id[0]}, context {context:,})",
-              "hbmcycle.hetero.disaggregation on accelerators, systems, rental_prices, llm_models")
+optimal = (
+    alt.Chart(front.filter(pl.col("overall_optimal")))
+    .mark_circle(size=40)
+    .encode(
+        x="per_user_tokens_per_s:Q",
+        y="tokens_per_s_per_mw:Q",
+        color="option_label:N",
+        tooltip=[
+            "option_label",
+            "batch",
+            "gpus",
+            "lpus",
+            "wafers",
+            "microbatches",
+            alt.Tooltip("per_user_tokens_per_s:Q", format=",.0f"),
+            alt.Tooltip("tokens_per_s_per_mw:Q", format=",.0f"),
+        ],
+    )
+)
+charts.titled(
+    frontier_lines + optimal,
+    f"Throughput vs interactivity by option ({s.model.model_id[0]}, context {context:,})",
+    "hbmcycle.hetero.disaggregation on accelerators, systems, rental_prices, llm_models",
+)
 
 # %%
-where = front.filter(pl.col("overall_optimal")).group_by("option_label").agg(
-    pl.col("per_user_tokens_per_s").min().round(0).alias("optimal from tok/s/user"),
-    pl.col("per_user_tokens_per_s").max().round(0).alias("optimal to tok/s/user"),
-).sort("optimal from tok/s/user")
+where = (
+    front.filter(pl.col("overall_optimal"))
+    .group_by("option_label")
+    .agg(
+        pl.col("per_user_tokens_per_s").min().round(0).alias("optimal from tok/s/user"),
+        pl.col("per_user_tokens_per_s").max().round(0).alias("optimal to tok/s/user"),
+    )
+    .sort("optimal from tok/s/user")
+)
 charts.html_table(where)
 
 # %% [markdown]
@@ -199,13 +266,22 @@ for hop in (0.0, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0):
     hop_rows.append({"hop_us": hop, "option": "GPU + LPX (AFD)", "peak": afd_points["per_user_tokens_per_s"].max()})
 gpu_peak = points.filter(pl.col("option") == "gpu_only")["per_user_tokens_per_s"].max()
 hops = pl.DataFrame(hop_rows)
-hop_chart = alt.Chart(hops).mark_line(point=True).encode(
-    x=alt.X("hop_us:Q", title="one-way GPU<->LPU hop latency (us)"),
-    y=alt.Y("peak:Q", title="peak tokens/s per user"),
+hop_chart = (
+    alt.Chart(hops)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("hop_us:Q", title="one-way GPU<->LPU hop latency (us)"),
+        y=alt.Y("peak:Q", title="peak tokens/s per user"),
+    )
 )
-gpu_rule = alt.Chart(pl.DataFrame({"peak": [gpu_peak], "label": ["GPU only"]})).mark_rule(color="#76b900").encode(y="peak:Q")
-charts.titled(hop_chart + gpu_rule, "AFD peak per-user speed vs hop latency (line: GPU only)",
-              "hbmcycle.hetero.disaggregation; hop latency is an assumption")
+gpu_rule = (
+    alt.Chart(pl.DataFrame({"peak": [gpu_peak], "label": ["GPU only"]})).mark_rule(color="#76b900").encode(y="peak:Q")
+)
+charts.titled(
+    hop_chart + gpu_rule,
+    "AFD peak per-user speed vs hop latency (line: GPU only)",
+    "hbmcycle.hetero.disaggregation; hop latency is an assumption",
+)
 
 # %% [markdown]
 # ## 4. Speculative decoding: an SRAM draft, GPU verification
@@ -215,35 +291,63 @@ charts.titled(hop_chart + gpu_rule, "AFD peak per-user speed vs hop latency (lin
 # (time-shared) or on enough SRAM chips to hold it. Batch 1, context as above.
 
 # %%
-g_gpu = float(dis.chips_to_hold(s.model.total_params[0] * s.weight_bytes, s.gpu.hw.memory_bytes[0], s.gpu_eff.reserve_fraction))
-target = float(np.ravel(decode_step(s.model, s.gpu.hw, 1.0, context, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff).step_s)[0])
-lpus = float(dis.chips_to_hold(draft.model.total_params[0] * s.weight_bytes
-                               + float(dis.kv_bytes_per_sequence(draft.model, context, s.kv_bytes)[0]),
-                               s.lpu.hw.memory_bytes[0], assumptions.sram_reserve_fraction))
+g_gpu = float(
+    dis.chips_to_hold(s.model.total_params[0] * s.weight_bytes, s.gpu.hw.memory_bytes[0], s.gpu_eff.reserve_fraction)
+)
+target = float(
+    np.ravel(decode_step(s.model, s.gpu.hw, 1.0, context, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff).step_s)[0]
+)
+lpus = float(
+    dis.chips_to_hold(
+        draft.model.total_params[0] * s.weight_bytes
+        + float(dis.kv_bytes_per_sequence(draft.model, context, s.kv_bytes)[0]),
+        s.lpu.hw.memory_bytes[0],
+        assumptions.sram_reserve_fraction,
+    )
+)
 sram_eff = replace(s.sram_eff, allreduce_latency_s=assumptions.sram_collective_latency_s)
 draft_times = {
     f"draft on {g_gpu:g} {s.gpu.accelerator_id}": speculative.draft_step_seconds(
-        draft.model, s.gpu.hw, 1.0, context, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff),
+        draft.model, s.gpu.hw, 1.0, context, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff
+    ),
     f"draft on {lpus:g} {s.lpu.accelerator_id}": speculative.draft_step_seconds(
-        draft.model, s.lpu.hw, 1.0, context, lpus, s.weight_bytes, s.kv_bytes, sram_eff),
+        draft.model, s.lpu.hw, 1.0, context, lpus, s.weight_bytes, s.kv_bytes, sram_eff
+    ),
 }
 alphas = np.linspace(0.0, 0.95, 39)
 spec_rows = []
 for gamma in (2, 4, 8):
-    verify = speculative.verify_seconds(s.model, s.gpu.hw, 1.0, context, gamma, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff)
+    verify = speculative.verify_seconds(
+        s.model, s.gpu.hw, 1.0, context, gamma, g_gpu, s.weight_bytes, s.kv_bytes, s.gpu_eff
+    )
     for where_label, t_draft in draft_times.items():
-        spec_rows.append(pl.DataFrame({"acceptance": alphas, "speedup": np.ravel(
-            speculative.speedup(alphas, gamma, t_draft, target, verify)), "draft": where_label, "gamma": f"gamma = {gamma}"}))
+        spec_rows.append(
+            pl.DataFrame(
+                {
+                    "acceptance": alphas,
+                    "speedup": np.ravel(speculative.speedup(alphas, gamma, t_draft, target, verify)),
+                    "draft": where_label,
+                    "gamma": f"gamma = {gamma}",
+                }
+            )
+        )
 spec = pl.concat(spec_rows)
-spec_chart = alt.Chart(spec).mark_line().encode(
-    x=alt.X("acceptance:Q", title="per-token acceptance rate"),
-    y=alt.Y("speedup:Q", title="speed-up over plain decoding"),
-    color=alt.Color("draft:N", title="where the draft runs"),
-    strokeDash=alt.StrokeDash("gamma:N", title="draft length"),
+spec_chart = (
+    alt.Chart(spec)
+    .mark_line()
+    .encode(
+        x=alt.X("acceptance:Q", title="per-token acceptance rate"),
+        y=alt.Y("speedup:Q", title="speed-up over plain decoding"),
+        color=alt.Color("draft:N", title="where the draft runs"),
+        strokeDash=alt.StrokeDash("gamma:N", title="draft length"),
+    )
 )
 one = alt.Chart(pl.DataFrame({"y": [1.0]})).mark_rule(color="#999").encode(y="y:Q")
-charts.titled(spec_chart + one, f"Speculative decoding: {draft.model.model_id[0]} drafting for {s.model.model_id[0]}",
-              "hbmcycle.hetero.speculative on the inference model; llm_models, accelerators")
+charts.titled(
+    spec_chart + one,
+    f"Speculative decoding: {draft.model.model_id[0]} drafting for {s.model.model_id[0]}",
+    "hbmcycle.hetero.speculative on the inference model; llm_models, accelerators",
+)
 
 # %% [markdown]
 # ## 5. Cost per million tokens by option and speed
@@ -254,25 +358,51 @@ charts.titled(spec_chart + one, f"Speculative decoding: {draft.model.model_id[0]
 # cannot reach that speed. Cerebras-style points are lower bounds on cost (no compute bound, prefill unpriced).
 
 # %%
-costs = economics.at_interactivity(points, speed_levels).with_columns(option_label=label,
-                                                                      level=pl.col("level").cast(pl.Int64).cast(pl.Utf8))
-# points with low-high rules: a log axis cannot start bars at zero
-mids = alt.Chart().mark_point(filled=True, size=70).encode(
-    x=alt.X("option_label:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
-    y=alt.Y("usd_per_mtok:Q", scale=alt.Scale(type="log"), title="$ per million output tokens"),
-    color=alt.Color("option_label:N", title="option"),
+costs = economics.at_interactivity(points, speed_levels).with_columns(
+    option_label=label, level=pl.col("level").cast(pl.Int64).cast(pl.Utf8)
 )
-errors = alt.Chart().mark_rule(strokeWidth=2).encode(x="option_label:N", y="usd_per_mtok_low:Q",
-                                                     y2="usd_per_mtok_high:Q", color="option_label:N")
-cost_chart = alt.layer(errors, mids, data=costs).properties(width=110).facet(
-    column=alt.Column("level:N", sort=[str(v) for v in speed_levels], title="at least this many tokens/s per user"))
-charts.titled(cost_chart, f"$/Mtok by option ({s.model.model_id[0]}, context {context:,})",
-              "rental_prices, systems, accelerators via hbmcycle.hetero.economics")
+# points with low-high rules: a log axis cannot start bars at zero
+mids = (
+    alt.Chart()
+    .mark_point(filled=True, size=70)
+    .encode(
+        x=alt.X("option_label:N", title=None, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("usd_per_mtok:Q", scale=alt.Scale(type="log"), title="$ per million output tokens"),
+        color=alt.Color("option_label:N", title="option"),
+    )
+)
+errors = (
+    alt.Chart()
+    .mark_rule(strokeWidth=2)
+    .encode(x="option_label:N", y="usd_per_mtok_low:Q", y2="usd_per_mtok_high:Q", color="option_label:N")
+)
+cost_chart = (
+    alt.layer(errors, mids, data=costs)
+    .properties(width=110)
+    .facet(
+        column=alt.Column("level:N", sort=[str(v) for v in speed_levels], title="at least this many tokens/s per user")
+    )
+)
+charts.titled(
+    cost_chart,
+    f"$/Mtok by option ({s.model.model_id[0]}, context {context:,})",
+    "rental_prices, systems, accelerators via hbmcycle.hetero.economics",
+)
 
 # %%
-charts.html_table(costs.select("level", "option_label", "per_user_tokens_per_s", "usd_per_mtok", "usd_per_mtok_low",
-                               "usd_per_mtok_high", "tokens_per_s_per_mw", "batch", "chips")
-                  .with_columns(pl.col(pl.Float64).round(2)))
+charts.html_table(
+    costs.select(
+        "level",
+        "option_label",
+        "per_user_tokens_per_s",
+        "usd_per_mtok",
+        "usd_per_mtok_low",
+        "usd_per_mtok_high",
+        "tokens_per_s_per_mw",
+        "batch",
+        "chips",
+    ).with_columns(pl.col(pl.Float64).round(2))
+)
 
 # %% [markdown]
 # ## 6. The capacity wall: users per chip against context
@@ -289,8 +419,11 @@ wall_contexts = np.unique(np.round(np.geomspace(1024, 2_097_152, 40)))
 kv_user = dis.kv_bytes_per_sequence(s.model, wall_contexts, s.kv_bytes)
 weight_bytes_total = s.model.total_params[0] * s.weight_bytes
 wall_rows = []
-for c, reserve in ((s.wafer, assumptions.sram_reserve_fraction), (s.lpu, assumptions.sram_reserve_fraction),
-                   (s.gpu, s.gpu_eff.reserve_fraction)):
+for c, reserve in (
+    (s.wafer, assumptions.sram_reserve_fraction),
+    (s.lpu, assumptions.sram_reserve_fraction),
+    (s.gpu, s.gpu_eff.reserve_fraction),
+):
     capacity = c.hw.memory_bytes[0]
     per_system = c.chips_per_rack if np.isfinite(c.chips_per_rack) else 1.0
     # whole systems: the fewest that hold the weights with room for at least one user at the shortest context
@@ -299,19 +432,28 @@ for c, reserve in ((s.wafer, assumptions.sram_reserve_fraction), (s.lpu, assumpt
     per_chip = economics.users_per_chip(kv_user, n * capacity, weight_bytes_total, reserve) / n
     kv_only = economics.users_per_chip(kv_user, capacity, 0.0, reserve)
     name = f"{c.accelerator_id} ({n:g} chips)"
-    wall_rows += [pl.DataFrame({"context": wall_contexts, "users_per_chip": per_chip, "chip": name,
-                                "holds": "weights + KV, whole systems"}),
-                  pl.DataFrame({"context": wall_contexts, "users_per_chip": kv_only, "chip": name,
-                                "holds": "one chip, KV only"})]
+    wall_rows += [
+        pl.DataFrame(
+            {"context": wall_contexts, "users_per_chip": per_chip, "chip": name, "holds": "weights + KV, whole systems"}
+        ),
+        pl.DataFrame({"context": wall_contexts, "users_per_chip": kv_only, "chip": name, "holds": "one chip, KV only"}),
+    ]
 wall = pl.concat(wall_rows).filter(pl.col("users_per_chip") > 0)
-wall_chart = alt.Chart(wall).mark_line(interpolate="step-after").encode(
-    x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context per user (tokens)"),
-    y=alt.Y("users_per_chip:Q", scale=alt.Scale(type="log"), title="users per chip"),
-    color=alt.Color("chip:N", title="chip (system size)"),
-    strokeDash=alt.StrokeDash("holds:N", title="memory holds"),
+wall_chart = (
+    alt.Chart(wall)
+    .mark_line(interpolate="step-after")
+    .encode(
+        x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context per user (tokens)"),
+        y=alt.Y("users_per_chip:Q", scale=alt.Scale(type="log"), title="users per chip"),
+        color=alt.Color("chip:N", title="chip (system size)"),
+        strokeDash=alt.StrokeDash("holds:N", title="memory holds"),
+    )
 )
-charts.titled(wall_chart, f"Users per chip vs context ({s.model.model_id[0]}, {kv} KV cache)",
-              "hbmcycle.hetero.economics.users_per_chip; llm_models, accelerators, systems")
+charts.titled(
+    wall_chart,
+    f"Users per chip vs context ({s.model.model_id[0]}, {kv} KV cache)",
+    "hbmcycle.hetero.economics.users_per_chip; llm_models, accelerators, systems",
+)
 
 # %% [markdown]
 # ## Assumptions and sources
@@ -320,20 +462,33 @@ charts.titled(wall_chart, f"Users per chip vs context ({s.model.model_id[0]}, {k
 # the tables are empty), and the modelling assumptions of the disaggregated model.
 
 # %%
-chips_table = pl.DataFrame([
-    {"role": role, "accelerator_id": c.accelerator_id, "power_kw_low": c.power_kw[0], "power_kw_high": c.power_kw[1],
-     "usd_per_hour_low": c.usd_per_hour[0], "usd_per_hour_high": c.usd_per_hour[1], "chips_per_rack": c.chips_per_rack,
-     "basis": c.basis}
-    for role, c in (("GPU", s.gpu), ("SRAM chip", s.lpu), ("wafer", s.wafer), ("baseline GPU", s.baseline_gpu))
-]).with_columns(pl.col(pl.Float64).round(2))
+chips_table = pl.DataFrame(
+    [
+        {
+            "role": role,
+            "accelerator_id": c.accelerator_id,
+            "power_kw_low": c.power_kw[0],
+            "power_kw_high": c.power_kw[1],
+            "usd_per_hour_low": c.usd_per_hour[0],
+            "usd_per_hour_high": c.usd_per_hour[1],
+            "chips_per_rack": c.chips_per_rack,
+            "basis": c.basis,
+        }
+        for role, c in (("GPU", s.gpu), ("SRAM chip", s.lpu), ("wafer", s.wafer), ("baseline GPU", s.baseline_gpu))
+    ]
+).with_columns(pl.col(pl.Float64).round(2))
 charts.html_table(chips_table)
 
 # %%
-charts.html_table(pl.DataFrame({
-    "assumption": list(assumptions.__dataclass_fields__) + ["stack overheads"],
-    "value": [str(getattr(assumptions, f)) for f in assumptions.__dataclass_fields__]
-    + [str(dis.LEAN_OVERHEADS) if stack == "lean" else provenance],
-}))
+charts.html_table(
+    pl.DataFrame(
+        {
+            "assumption": list(assumptions.__dataclass_fields__) + ["stack overheads"],
+            "value": [str(getattr(assumptions, f)) for f in assumptions.__dataclass_fields__]
+            + [str(dis.LEAN_OVERHEADS) if stack == "lean" else provenance],
+        }
+    )
+)
 
 # %%
 charts.html_table(verdicts.select("claim_id", "verdict", "evidence", "sources"))

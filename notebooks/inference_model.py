@@ -31,8 +31,15 @@ context = 4096
 dense_model = "llama-3.3-70b"
 moe_model = "deepseek-v3"
 # Accelerators compared (accelerators ids).
-accelerators = ["nvidia_h100_sxm", "nvidia_h200", "nvidia_b200", "nvidia_gb200", "amd_mi300x", "amd_mi355x",
-                "google_tpu_v7"]
+accelerators = [
+    "nvidia_h100_sxm",
+    "nvidia_h200",
+    "nvidia_b200",
+    "nvidia_gb200",
+    "amd_mi300x",
+    "amd_mi355x",
+    "google_tpu_v7",
+]
 # Weight and KV-cache precision (bf16, fp8, fp4 / bf16, fp8).
 weights = "fp8"
 kv = "fp8"
@@ -69,8 +76,11 @@ models = model_table.filter(pl.col("model_id").is_in([dense_model, moe_model]))
 arrays = model_arrays(models)
 dense_index = int(np.flatnonzero(arrays.model_id == dense_model)[0])
 print(f"engine constants: {engine.label} ({record['method']})")
-print("fitted: " + ", ".join(f"{k} = {record['parameters'][k]:.3g}" for k in record["fitted"])
-      + (f"; at a bound: {', '.join(record['at_bounds'])}" if record["at_bounds"] else ""))
+print(
+    "fitted: "
+    + ", ".join(f"{k} = {record['parameters'][k]:.3g}" for k in record["fitted"])
+    + (f"; at a bound: {', '.join(record['at_bounds'])}" if record["at_bounds"] else "")
+)
 if missing:
     print(f"not in the accelerators table: {', '.join(missing)}")
 
@@ -94,19 +104,39 @@ for m in range(len(arrays)):
         if table.is_empty():
             print(f"{arrays.model_id[m]} does not fit {hw_all.product[a]} at context {context}")
             continue
-        frames.append(table.with_columns(model=pl.lit(arrays.model_id[m]), accelerator=pl.lit(hw_all.product[a]),
-                                         vendor=pl.lit(chosen["vendor"][a])))
+        frames.append(
+            table.with_columns(
+                model=pl.lit(arrays.model_id[m]),
+                accelerator=pl.lit(hw_all.product[a]),
+                vendor=pl.lit(chosen["vendor"][a]),
+            )
+        )
 frontier = pl.concat(frames)
-line = alt.Chart(frontier).mark_line(point=True).encode(
-    x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="Tokens/s per user (log)"),
-    y=alt.Y("tokens_per_s_per_accelerator:Q", scale=alt.Scale(type="log"), title="Tokens/s per accelerator (log)"),
-    color=alt.Color("accelerator:N", title="Accelerator"),
-    tooltip=["accelerator", "model", "group_size", "batch", "step_ms", "per_user_tokens_per_s",
-             "tokens_per_s_per_accelerator", "bound"],
-).properties(width=420, height=320)
-charts.titled(line.facet(column=alt.Column("model:N", title=None)),
-              f"Decode frontier at {context:,} tokens of context ({weights} weights, {kv} KV cache)",
-              "hbmcycle.inference on tables accelerators, llm_models; constants fitted on decode_measurements")
+line = (
+    alt.Chart(frontier)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="Tokens/s per user (log)"),
+        y=alt.Y("tokens_per_s_per_accelerator:Q", scale=alt.Scale(type="log"), title="Tokens/s per accelerator (log)"),
+        color=alt.Color("accelerator:N", title="Accelerator"),
+        tooltip=[
+            "accelerator",
+            "model",
+            "group_size",
+            "batch",
+            "step_ms",
+            "per_user_tokens_per_s",
+            "tokens_per_s_per_accelerator",
+            "bound",
+        ],
+    )
+    .properties(width=420, height=320)
+)
+charts.titled(
+    line.facet(column=alt.Column("model:N", title=None)),
+    f"Decode frontier at {context:,} tokens of context ({weights} weights, {kv} KV cache)",
+    "hbmcycle.inference on tables accelerators, llm_models; constants fitted on decode_measurements",
+)
 
 # %% [markdown]
 # ## Which resource bounds decode: the regime map
@@ -131,24 +161,42 @@ for m in range(len(arrays)):
     group = groups[np.argmax(fits >= 1)]
     grid = evaluate_grid(arrays.take(m), regime_hw, contexts, batches, [group], w_bytes, kv_bytes, eff)
     c_index, b_index = np.meshgrid(np.arange(len(contexts)), np.arange(len(batches)), indexing="ij")
-    cells.append(pl.DataFrame({
-        "model": f"{arrays.model_id[m]} on {int(group)} accelerator{'s' if group > 1 else ''}",
-        "context": contexts[c_index.ravel()],
-        "batch": batches[b_index.ravel()],
-        "bound": [BOUNDS[i] for i in grid.bound[0, 0, :, :, 0].ravel()],
-    }))
+    cells.append(
+        pl.DataFrame(
+            {
+                "model": f"{arrays.model_id[m]} on {int(group)} accelerator{'s' if group > 1 else ''}",
+                "context": contexts[c_index.ravel()],
+                "batch": batches[b_index.ravel()],
+                "bound": [BOUNDS[i] for i in grid.bound[0, 0, :, :, 0].ravel()],
+            }
+        )
+    )
 regimes = pl.concat(cells)
-heat = alt.Chart(regimes).mark_rect().encode(
-    x=alt.X("batch:O", title="Batch (sequences)", axis=alt.Axis(values=[1, 4, 16, 64, 256, 1024, 4096])),
-    y=alt.Y("context:O", title="Context (tokens)", sort="descending",
-            axis=alt.Axis(values=[128, 512, 2048, 8192, 32768, 131072])),
-    color=alt.Color("bound:N", scale=alt.Scale(domain=list(BOUNDS), range=["#bbbbbb", "#4c78a8", "#f58518"]),
-                    title="Active bound"),
-    tooltip=["model", "batch", "context", "bound"],
-).properties(width=360, height=300)
-charts.titled(heat.facet(column=alt.Column("model:N", title=None)),
-              f"Regime map on {regime_hw.product[0]} ({weights} weights, {kv} KV cache)",
-              "hbmcycle.inference on tables accelerators, llm_models")
+heat = (
+    alt.Chart(regimes)
+    .mark_rect()
+    .encode(
+        x=alt.X("batch:O", title="Batch (sequences)", axis=alt.Axis(values=[1, 4, 16, 64, 256, 1024, 4096])),
+        y=alt.Y(
+            "context:O",
+            title="Context (tokens)",
+            sort="descending",
+            axis=alt.Axis(values=[128, 512, 2048, 8192, 32768, 131072]),
+        ),
+        color=alt.Color(
+            "bound:N",
+            scale=alt.Scale(domain=list(BOUNDS), range=["#bbbbbb", "#4c78a8", "#f58518"]),
+            title="Active bound",
+        ),
+        tooltip=["model", "batch", "context", "bound"],
+    )
+    .properties(width=360, height=300)
+)
+charts.titled(
+    heat.facet(column=alt.Column("model:N", title=None)),
+    f"Regime map on {regime_hw.product[0]} ({weights} weights, {kv} KV cache)",
+    "hbmcycle.inference on tables accelerators, llm_models",
+)
 
 # %% [markdown]
 # ## Serving economics per system
@@ -172,12 +220,22 @@ for system in systems.iter_rows(named=True):
     best = throughput_at_speed(table, min_per_user_tokens_per_s)
     if best.is_empty():
         continue
-    rows.append({"system": system["name"], "accelerator_id": system["accelerator_id"],
-                 "accelerators": system["accelerator_count"], "rack_power_kw": system["rack_power_kw"],
-                 "tdp_w": hw_all.tdp_w[a], **best.row(0, named=True)})
+    rows.append(
+        {
+            "system": system["name"],
+            "accelerator_id": system["accelerator_id"],
+            "accelerators": system["accelerator_count"],
+            "rack_power_kw": system["rack_power_kw"],
+            "tdp_w": hw_all.tdp_w[a],
+            **best.row(0, named=True),
+        }
+    )
 econ = pl.DataFrame(rows).join(prices, on="accelerator_id", how="left")
-power_kw, basis = economics.system_power_kw(econ["rack_power_kw"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-                                            econ["accelerators"].to_numpy(), econ["tdp_w"].to_numpy())
+power_kw, basis = economics.system_power_kw(
+    econ["rack_power_kw"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+    econ["accelerators"].to_numpy(),
+    econ["tdp_w"].to_numpy(),
+)
 system_tokens = econ["tokens_per_s_per_accelerator"].to_numpy() * econ["accelerators"].to_numpy()
 econ = econ.with_columns(
     pl.col("usd_per_gpu_hour").cast(pl.Float64),
@@ -185,14 +243,26 @@ econ = econ.with_columns(
     power_kw=power_kw,
     power_basis=basis,
     tokens_per_s_per_mw=economics.tokens_per_s_per_megawatt(system_tokens, power_kw),
-    usd_per_mtok=economics.usd_per_million_tokens(econ["usd_per_gpu_hour"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-                                                  econ["tokens_per_s_per_accelerator"].to_numpy()),
+    usd_per_mtok=economics.usd_per_million_tokens(
+        econ["usd_per_gpu_hour"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        econ["tokens_per_s_per_accelerator"].to_numpy(),
+    ),
 ).with_columns(pl.col("usd_per_mtok").fill_nan(None))  # no rental price: leave the cell empty
-charts.html_table(econ.select(
-    "system", "accelerators", "group_size", "batch",
-    pl.col("per_user_tokens_per_s").round(1), pl.col("system_tokens_per_s").round(0), pl.col("power_kw").round(1),
-    "power_basis", pl.col("tokens_per_s_per_mw").round(0), pl.col("usd_per_gpu_hour").round(2),
-    pl.col("usd_per_mtok").round(3)).sort("tokens_per_s_per_mw", descending=True))
+charts.html_table(
+    econ.select(
+        "system",
+        "accelerators",
+        "group_size",
+        "batch",
+        pl.col("per_user_tokens_per_s").round(1),
+        pl.col("system_tokens_per_s").round(0),
+        pl.col("power_kw").round(1),
+        "power_basis",
+        pl.col("tokens_per_s_per_mw").round(0),
+        pl.col("usd_per_gpu_hour").round(2),
+        pl.col("usd_per_mtok").round(3),
+    ).sort("tokens_per_s_per_mw", descending=True)
+)
 
 # %% [markdown]
 # The bookkeeping behind these columns reproduces the seed's arithmetic: a Rubin NVL72 rack
@@ -217,19 +287,28 @@ low = float(min(validation["measured"].min(), validation["predicted"].min())) / 
 high = float(max(validation["measured"].max(), validation["predicted"].max())) * 1.5
 diagonal = pl.DataFrame({"x": [low, high]}).with_columns(y=pl.col("x"), lo=pl.col("x") / 1.25, hi=pl.col("x") * 1.25)
 log = alt.Scale(type="log", domain=[low, high])
-points = alt.Chart(validation).mark_point(filled=True, size=60).encode(
-    x=alt.X("measured:Q", scale=log, title="Measured (tokens/s; ms for time to first token)"),
-    y=alt.Y("predicted:Q", scale=log, title="Predicted (same unit)"),
-    color=alt.Color("split:N", title="Row used in"),
-    shape=alt.Shape("metric:N", title="Metric"),
-    tooltip=["measurement_id", "metric", "measured", "predicted", alt.Tooltip("error:Q", format="+.0%"), "caveat"],
+points = (
+    alt.Chart(validation)
+    .mark_point(filled=True, size=60)
+    .encode(
+        x=alt.X("measured:Q", scale=log, title="Measured (tokens/s; ms for time to first token)"),
+        y=alt.Y("predicted:Q", scale=log, title="Predicted (same unit)"),
+        color=alt.Color("split:N", title="Row used in"),
+        shape=alt.Shape("metric:N", title="Metric"),
+        tooltip=["measurement_id", "metric", "measured", "predicted", alt.Tooltip("error:Q", format="+.0%"), "caveat"],
+    )
 )
 ref = alt.Chart(diagonal)
-lines = ref.mark_line(color="black").encode(x="x:Q", y="y:Q") + \
-    ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="lo:Q") + \
-    ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="hi:Q")
-charts.titled((lines + points).properties(width=480, height=420), "Inference model: predicted vs measured",
-              "table decode_measurements (TensorRT-LLM performance docs, NVIDIA NIM benchmarks, vLLM sweep)")
+lines = (
+    ref.mark_line(color="black").encode(x="x:Q", y="y:Q")
+    + ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="lo:Q")
+    + ref.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="hi:Q")
+)
+charts.titled(
+    (lines + points).properties(width=480, height=420),
+    "Inference model: predicted vs measured",
+    "table decode_measurements (TensorRT-LLM performance docs, NVIDIA NIM benchmarks, vLLM sweep)",
+)
 
 # %%
 charts.html_table(summary.with_columns(pl.col("median_abs_error").round(3), pl.col("max_abs_error").round(3)))
@@ -252,6 +331,17 @@ charts.html_table(summary.with_columns(pl.col("median_abs_error").round(3), pl.c
 # * **Old engines** (TensorRT-LLM 0.5/0.6, 2023): static batching and early FP8 kernels.
 
 # %%
-charts.html_table(validation.filter(pl.col("error").abs() > 0.25).select(
-    "measurement_id", "split", "metric", pl.col("batch").round(0), pl.col("measured").round(1),
-    pl.col("predicted").round(1), pl.col("error").round(3), "caveat").sort("error"))
+charts.html_table(
+    validation.filter(pl.col("error").abs() > 0.25)
+    .select(
+        "measurement_id",
+        "split",
+        "metric",
+        pl.col("batch").round(0),
+        pl.col("measured").round(1),
+        pl.col("predicted").round(1),
+        pl.col("error").round(3),
+        "caveat",
+    )
+    .sort("error")
+)

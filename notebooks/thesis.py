@@ -27,8 +27,16 @@ kv = "fp8"
 # Per-user speed targets (output tokens/s per request) besides the largest batch.
 interactivity = [10, 25, 50]
 # The seed chart's generations (accelerators.accelerator_id, in order) and the anchor of vendor ratios.
-accelerators = ["nvidia_a100_80gb_sxm", "nvidia_h100_sxm", "nvidia_h200", "nvidia_b200", "nvidia_gb200",
-                "nvidia_gb300", "nvidia_rubin", "nvidia_rubin_ultra"]
+accelerators = [
+    "nvidia_a100_80gb_sxm",
+    "nvidia_h100_sxm",
+    "nvidia_h200",
+    "nvidia_b200",
+    "nvidia_gb200",
+    "nvidia_gb300",
+    "nvidia_rubin",
+    "nvidia_rubin_ultra",
+]
 anchor = "nvidia_h100_sxm"
 # Accelerator whose local elasticities the sensitivity section reports.
 reference_accelerator = "nvidia_b200"
@@ -52,10 +60,19 @@ charts.setup()
 tables = db.read_tables(thesis.TABLES)
 engine = constants.current()
 eff, calibration_note = engine.efficiency, engine.label
-config = thesis.Config(model_id=model_id, context=float(context), weights=weights, kv=kv,
-                       interactivity=tuple(float(s) for s in interactivity), generations=tuple(accelerators),
-                       anchor=anchor, reference_accelerator=reference_accelerator, measured_family=measured_family,
-                       measured_scenario=measured_scenario, level=level)
+config = thesis.Config(
+    model_id=model_id,
+    context=float(context),
+    weights=weights,
+    kv=kv,
+    interactivity=tuple(float(s) for s in interactivity),
+    generations=tuple(accelerators),
+    anchor=anchor,
+    reference_accelerator=reference_accelerator,
+    measured_family=measured_family,
+    measured_scenario=measured_scenario,
+    level=level,
+)
 result = thesis.analyse(tables, config, eff)
 display(Markdown(thesis.headline(result)))
 print(f"Engine constants: {calibration_note}")
@@ -94,22 +111,38 @@ for column in ["size_x_bw", *throughput_columns]:
     base = anchor_row[column][0] if anchor_row.height else None
     if base is None or base != base:
         continue
-    label = {"size_x_bw": "HBM size × bandwidth", "claimed_headline": "vendor claim (chained)",
-             "measured": f"MLPerf {measured_family} {measured_scenario} (measured)"}.get(column, column)
-    long.append(series.select("generation", pl.col("product").str.split(" (").list.first().str.split(",").list.first(),
-                              pl.lit(label).alias("series"),
-                              (pl.col(column) / base).alias("relative")))
+    label = {
+        "size_x_bw": "HBM size × bandwidth",
+        "claimed_headline": "vendor claim (chained)",
+        "measured": f"MLPerf {measured_family} {measured_scenario} (measured)",
+    }.get(column, column)
+    long.append(
+        series.select(
+            "generation",
+            pl.col("product").str.split(" (").list.first().str.split(",").list.first(),
+            pl.lit(label).alias("series"),
+            (pl.col(column) / base).alias("relative"),
+        )
+    )
 seed_long = pl.concat(long).drop_nulls("relative").filter(pl.col("relative") > 0)
-seed_chart = alt.Chart(seed_long).mark_line(point=True).encode(
-    x=alt.X("product:N", sort=alt.SortField("generation"), title="Generation (per-GPU package)"),
-    y=alt.Y("relative:Q", scale=alt.Scale(type="log"), title=f"Relative to {anchor} (log; = 1 at the anchor)"),
-    color=alt.Color("series:N", title="Series"),
-    strokeDash=alt.condition(alt.datum.series == "HBM size × bandwidth", alt.value([6, 3]), alt.value([1, 0])),
-    tooltip=["product", "series", alt.Tooltip("relative:Q", format=".2f")],
-).properties(width=520)
-charts.titled(seed_chart, "HBM size × bandwidth vs token throughput, NVIDIA generations",
-              "accelerators (memory_gb × memory_bw_tb_s, GB·TB/s); inference_benchmarks (claims, MLPerf); "
-              f"inference model ({model_id}, {context:,} tokens, {weights}/{kv})")
+seed_chart = (
+    alt.Chart(seed_long)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("product:N", sort=alt.SortField("generation"), title="Generation (per-GPU package)"),
+        y=alt.Y("relative:Q", scale=alt.Scale(type="log"), title=f"Relative to {anchor} (log; = 1 at the anchor)"),
+        color=alt.Color("series:N", title="Series"),
+        strokeDash=alt.condition(alt.datum.series == "HBM size × bandwidth", alt.value([6, 3]), alt.value([1, 0])),
+        tooltip=["product", "series", alt.Tooltip("relative:Q", format=".2f")],
+    )
+    .properties(width=520)
+)
+charts.titled(
+    seed_chart,
+    "HBM size × bandwidth vs token throughput, NVIDIA generations",
+    "accelerators (memory_gb × memory_bw_tb_s, GB·TB/s); inference_benchmarks (claims, MLPerf); "
+    f"inference model ({model_id}, {context:,} tokens, {weights}/{kv})",
+)
 
 # %%
 charts.html_table(result.growth)
@@ -127,10 +160,18 @@ charts.html_table(result.growth)
 # one sequence at context $L$, $C' = C(1-r)$ usable capacity, $W_{tot}$ all weight bytes,
 # efficiencies $\eta$ and fixed overheads $t_0$ (per step and layer) and $t_s$ (per sequence):
 #
-# * step time, memory-bound: $t(B) = \frac{W}{\eta_w BW} + t_0 + B\left(\frac{kv}{\eta_{kv} BW} + t_s\right)$; compute-bound: $t(B) = t_0 + B\left(\frac{F}{\eta_c P} + t_s\right)$, with $F = 2N_{active} + a_{attn} L$ FLOPs per sequence;
+# * step time, memory-bound: $t(B) = \frac{W}{\eta_w BW} + t_0 + B\left(\frac{kv}{\eta_{kv} BW} + t_s\right)$;
+#   compute-bound: $t(B) = t_0 + B\left(\frac{F}{\eta_c P} + t_s\right)$,
+#   with $F = 2N_{active} + a_{attn} L$ FLOPs per sequence;
 # * largest batch: $B^* = (C' - W_{tot}) / kv$;
-# * **at the largest batch**: $T^* = B^*/t(B^*)$; ideal ($\eta = 1$, no overheads, dense): $T^* = BW\,(C' - W_{tot}) / (kv\,C')$ — *linear in bandwidth, in capacity only through $1 - W_{tot}/C'$*, capacity elasticity $W_{tot}/(C' - W_{tot})$;
-# * **at per-user speed $s$**: $B(s) = \min\left(\frac{1/s - W/(\eta_w BW) - t_0}{kv/(\eta_{kv}BW) + t_s},\ \frac{1/s - t_0}{F/(\eta_c P) + t_s},\ B^*\right)$, $T = B(s)/t(B(s))$; ideal: $T(s) = (BW - s\,W)/kv$ — *no capacity at all unless $B^*$ binds, bandwidth elasticity above 1*;
+# * **at the largest batch**: $T^* = B^*/t(B^*)$;
+#   ideal ($\eta = 1$, no overheads, dense): $T^* = BW\,(C' - W_{tot}) / (kv\,C')$ —
+#   *linear in bandwidth, in capacity only through $1 - W_{tot}/C'$*, capacity elasticity $W_{tot}/(C' - W_{tot})$;
+# * **at per-user speed $s$**:
+#   $B(s) = \min\left(\frac{1/s - W/(\eta_w BW) - t_0}{kv/(\eta_{kv}BW) + t_s},\
+#   \frac{1/s - t_0}{F/(\eta_c P) + t_s},\ B^*\right)$,
+#   $T = B(s)/t(B(s))$; ideal: $T(s) = (BW - s\,W)/kv$ —
+#   *no capacity at all unless $B^*$ binds, bandwidth elasticity above 1*;
 # * compute takes over when $B\,F/(\eta_c P)$ exceeds the memory time.
 #
 # The chart compares the closed form (continuous batch, one accelerator) with the engine's integer
@@ -138,24 +179,58 @@ charts.html_table(result.growth)
 
 # %%
 check = result.closed_check.drop_nulls("engine")
-check_long = pl.concat([
-    check.select("accelerator_id", "target", "engine", pl.col("closed_form").alias("value"), pl.lit("closed form").alias("form")),
-    check.select("accelerator_id", "target", "engine", pl.col("ideal").alias("value"), pl.lit("ideal (η=1, no overheads)").alias("form")),
-]).drop_nulls("value")
-points = alt.Chart(check_long).mark_point(filled=True, size=60).encode(
-    x=alt.X("engine:Q", scale=alt.Scale(type="log"), title="Engine throughput (tokens/s per GPU, log)"),
-    y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="Closed form (tokens/s per GPU, log)"),
-    color=alt.Color("form:N", title="Form"), shape=alt.Shape("target:N", title="Operating point"),
-    tooltip=["accelerator_id", "target", "form", alt.Tooltip("engine:Q", format=",.0f"), alt.Tooltip("value:Q", format=",.0f")],
+check_long = pl.concat(
+    [
+        check.select(
+            "accelerator_id",
+            "target",
+            "engine",
+            pl.col("closed_form").alias("value"),
+            pl.lit("closed form").alias("form"),
+        ),
+        check.select(
+            "accelerator_id",
+            "target",
+            "engine",
+            pl.col("ideal").alias("value"),
+            pl.lit("ideal (η=1, no overheads)").alias("form"),
+        ),
+    ]
+).drop_nulls("value")
+points = (
+    alt.Chart(check_long)
+    .mark_point(filled=True, size=60)
+    .encode(
+        x=alt.X("engine:Q", scale=alt.Scale(type="log"), title="Engine throughput (tokens/s per GPU, log)"),
+        y=alt.Y("value:Q", scale=alt.Scale(type="log"), title="Closed form (tokens/s per GPU, log)"),
+        color=alt.Color("form:N", title="Form"),
+        shape=alt.Shape("target:N", title="Operating point"),
+        tooltip=[
+            "accelerator_id",
+            "target",
+            "form",
+            alt.Tooltip("engine:Q", format=",.0f"),
+            alt.Tooltip("value:Q", format=",.0f"),
+        ],
+    )
 )
 lo, hi = check_long["value"].min(), check_long["value"].max()
-diagonal = alt.Chart(pl.DataFrame({"engine": [lo, hi], "value": [lo, hi]})).mark_line(color="#999", strokeDash=[4, 4]).encode(x="engine:Q", y="value:Q")
+diagonal = (
+    alt.Chart(pl.DataFrame({"engine": [lo, hi], "value": [lo, hi]}))
+    .mark_line(color="#999", strokeDash=[4, 4])
+    .encode(x="engine:Q", y="value:Q")
+)
 worst = check.filter(pl.col("closed_vs_engine").is_not_null())
-print(f"Closed form vs engine: median |difference| {worst['closed_vs_engine'].abs().median():.2%}, "
-      f"max {worst['closed_vs_engine'].abs().max():.1%} (the max is where B* is a handful of sequences and the engine floors it); "
-      f"regimes agree at {(worst['engine_regime'] == worst['closed_regime']).mean():.0%} of points")
-charts.titled(points + diagonal, "Closed forms vs the inference engine (one GPU)",
-              f"inference model, calibrated on decode_measurements; accelerators; {model_id}, {context:,} tokens")
+print(
+    f"Closed form vs engine: median |difference| {worst['closed_vs_engine'].abs().median():.2%}, "
+    f"max {worst['closed_vs_engine'].abs().max():.1%} (the max is where B* is a handful of sequences and the engine floors it); "
+    f"regimes agree at {(worst['engine_regime'] == worst['closed_regime']).mean():.0%} of points"
+)
+charts.titled(
+    points + diagonal,
+    "Closed forms vs the inference engine (one GPU)",
+    f"inference model, calibrated on decode_measurements; accelerators; {model_id}, {context:,} tokens",
+)
 
 # %% [markdown]
 # ## 3. Elasticities
@@ -168,7 +243,9 @@ charts.titled(points + diagonal, "Closed forms vs the inference engine (one GPU)
 # The MLPerf regression carries a 0/1 control for FP4 submissions.
 
 # %%
-joint = result.elasticities.filter(pl.col("form").is_in(["joint", "product"]) & pl.col("term").is_in(["size", "bandwidth", "size_x_bandwidth"]))
+joint = result.elasticities.filter(
+    pl.col("form").is_in(["joint", "product"]) & pl.col("term").is_in(["size", "bandwidth", "size_x_bandwidth"])
+)
 joint = joint.with_columns((pl.col("form") + ": " + pl.col("term")).alias("coefficient"))
 base = alt.Chart(joint).encode(
     y=alt.Y("dataset:N", title=None, sort=None),
@@ -176,23 +253,54 @@ base = alt.Chart(joint).encode(
     color=alt.Color("coefficient:N", title="Coefficient"),
 )
 t_bars = base.mark_rule(strokeWidth=2).encode(
-    x=alt.X("t_low:Q", title="Elasticity (Δ ln throughput / Δ ln regressor)", scale=alt.Scale(domain=[-2, 4], clamp=True)),
-    x2="t_high:Q")
+    x=alt.X(
+        "t_low:Q", title="Elasticity (Δ ln throughput / Δ ln regressor)", scale=alt.Scale(domain=[-2, 4], clamp=True)
+    ),
+    x2="t_high:Q",
+)
 boot = base.mark_tick(thickness=2, size=8).encode(x=alt.X("boot_low:Q"))
 boot_high = base.mark_tick(thickness=2, size=8).encode(x=alt.X("boot_high:Q"))
 estimate = base.mark_point(filled=True, size=50).encode(
-    x="estimate:Q", tooltip=["dataset", "coefficient", alt.Tooltip("estimate:Q", format=".2f"), alt.Tooltip("t_low:Q", format=".2f"),
-                             alt.Tooltip("t_high:Q", format=".2f"), alt.Tooltip("boot_low:Q", format=".2f"),
-                             alt.Tooltip("boot_high:Q", format=".2f"), "n"])
+    x="estimate:Q",
+    tooltip=[
+        "dataset",
+        "coefficient",
+        alt.Tooltip("estimate:Q", format=".2f"),
+        alt.Tooltip("t_low:Q", format=".2f"),
+        alt.Tooltip("t_high:Q", format=".2f"),
+        alt.Tooltip("boot_low:Q", format=".2f"),
+        alt.Tooltip("boot_high:Q", format=".2f"),
+        "n",
+    ],
+)
 rules = alt.Chart(pl.DataFrame({"x": [0.0, 1.0]})).mark_rule(color="#666", strokeDash=[4, 4]).encode(x="x:Q")
-charts.titled((t_bars + boot + boot_high + estimate + rules).properties(height=520),
-              f"Elasticity estimates with {int(level * 100)}% t-intervals (bars) and bootstrap intervals (ticks)",
-              "accelerators; inference_benchmarks (MLPerf, claims); inference model. Dashed: 0 and 1 (thesis)")
+charts.titled(
+    (t_bars + boot + boot_high + estimate + rules).properties(height=520),
+    f"Elasticity estimates with {int(level * 100)}% t-intervals (bars) and bootstrap intervals (ticks)",
+    "accelerators; inference_benchmarks (MLPerf, claims); inference model. Dashed: 0 and 1 (thesis)",
+)
 
 # %%
-charts.html_table(result.elasticities.select(
-    "dataset", "form", "term", "estimate", "se", "t_low", "t_high", "boot_low", "boot_high", "loo_min", "loo_max",
-    "n", "r2", "log_correlation", "vif", "condition_number").with_columns(pl.col(pl.Float64).round(3)))
+charts.html_table(
+    result.elasticities.select(
+        "dataset",
+        "form",
+        "term",
+        "estimate",
+        "se",
+        "t_low",
+        "t_high",
+        "boot_low",
+        "boot_high",
+        "loo_min",
+        "loo_max",
+        "n",
+        "r2",
+        "log_correlation",
+        "vif",
+        "condition_number",
+    ).with_columns(pl.col(pl.Float64).round(3))
+)
 
 # %% [markdown]
 # ## 4. Natural experiments
@@ -205,16 +313,23 @@ charts.html_table(result.elasticities.select(
 
 # %%
 natural = result.natural
-nat_chart = alt.Chart(natural).mark_point(filled=True, size=80).encode(
-    x=alt.X("ratio:Q", scale=alt.Scale(type="log"), title="Throughput ratio, newer / older part (log)"),
-    y=alt.Y("pair:N", title=None),
-    color=alt.Color("kind:N", title="Source"),
-    shape=alt.Shape("kind:N"),
-    tooltip=["pair", "kind", "label", alt.Tooltip("ratio:Q", format=".2f")],
+nat_chart = (
+    alt.Chart(natural)
+    .mark_point(filled=True, size=80)
+    .encode(
+        x=alt.X("ratio:Q", scale=alt.Scale(type="log"), title="Throughput ratio, newer / older part (log)"),
+        y=alt.Y("pair:N", title=None),
+        color=alt.Color("kind:N", title="Source"),
+        shape=alt.Shape("kind:N"),
+        tooltip=["pair", "kind", "label", alt.Tooltip("ratio:Q", format=".2f")],
+    )
 )
 one = alt.Chart(pl.DataFrame({"x": [1.0]})).mark_rule(color="#999").encode(x="x:Q")
-charts.titled((nat_chart + one).properties(height=260), "Natural experiments: predicted vs observed ratios",
-              "accelerators (laws); inference model; inference_benchmarks (MLPerf results, vendor claims)")
+charts.titled(
+    (nat_chart + one).properties(height=260),
+    "Natural experiments: predicted vs observed ratios",
+    "accelerators (laws); inference model; inference_benchmarks (MLPerf results, vendor claims)",
+)
 
 # %%
 charts.html_table(natural.with_columns(pl.col("ratio").round(3)))
@@ -228,15 +343,33 @@ charts.html_table(natural.with_columns(pl.col("ratio").round(3)))
 
 # %%
 regime = result.regime_map.with_columns(pl.col("product").str.split(" (").list.first().alias("accelerator"))
-regime_chart = alt.Chart(regime).mark_rect().encode(
-    x=alt.X("context:O", title="Context per request (tokens)"),
-    y=alt.Y("per_user_target:O", sort="descending", title="Per-user speed target (tokens/s)"),
-    color=alt.Color("regime:N", scale=alt.Scale(domain=list(REGIMES),
-                                                 range=["#6a3d9a", "#b15928", "#1f78b4", "#e31a1c", "#dddddd"]), title="Regime"),
-    tooltip=["accelerator", "context", "per_user_target", "regime", alt.Tooltip("throughput_per_accelerator:Q", format=",.0f")],
-).properties(width=220, height=220).facet(column=alt.Column("accelerator:N", title=None))
-charts.titled(regime_chart, f"Regime map: {model_id}, {weights} weights / {kv} KV, best group size",
-              "inference model (calibrated engine); accelerators")
+regime_chart = (
+    alt.Chart(regime)
+    .mark_rect()
+    .encode(
+        x=alt.X("context:O", title="Context per request (tokens)"),
+        y=alt.Y("per_user_target:O", sort="descending", title="Per-user speed target (tokens/s)"),
+        color=alt.Color(
+            "regime:N",
+            scale=alt.Scale(domain=list(REGIMES), range=["#6a3d9a", "#b15928", "#1f78b4", "#e31a1c", "#dddddd"]),
+            title="Regime",
+        ),
+        tooltip=[
+            "accelerator",
+            "context",
+            "per_user_target",
+            "regime",
+            alt.Tooltip("throughput_per_accelerator:Q", format=",.0f"),
+        ],
+    )
+    .properties(width=220, height=220)
+    .facet(column=alt.Column("accelerator:N", title=None))
+)
+charts.titled(
+    regime_chart,
+    f"Regime map: {model_id}, {weights} weights / {kv} KV, best group size",
+    "inference model (calibrated engine); accelerators",
+)
 
 # %% [markdown]
 # ## 6. Sensitivity
@@ -246,19 +379,32 @@ charts.titled(regime_chart, f"Regime map: {model_id}, {weights} weights / {kv} K
 # vs a GQA-8 cache for the same model) and parallel group size change.
 
 # %%
-sens = result.sensitivity.unpivot(index=["dimension", "variant", "target", "regime"], on=["e_size", "e_bw"],
-                                  variable_name="elasticity", value_name="value").with_columns(
-    pl.col("elasticity").replace({"e_size": "capacity", "e_bw": "bandwidth"}))
-sens_chart = alt.Chart(sens.drop_nulls("value")).mark_point(filled=True, size=60).encode(
-    x=alt.X("variant:N", sort=None, title=None),
-    y=alt.Y("value:Q", title="Local elasticity of throughput"),
-    color=alt.Color("elasticity:N", title="With respect to"),
-    shape=alt.Shape("target:N", title="Operating point"),
-    tooltip=["dimension", "variant", "target", "regime", "elasticity", alt.Tooltip("value:Q", format=".2f")],
-).properties(width=170, height=220).facet(column=alt.Column("dimension:N", title=None,
-                                                            sort=["context", "precision", "model", "attention", "group size"]))
-charts.titled(sens_chart, f"Sensitivity of the elasticities at {reference_accelerator}",
-              "inference model (calibrated engine); accelerators; llm_models")
+sens = result.sensitivity.unpivot(
+    index=["dimension", "variant", "target", "regime"],
+    on=["e_size", "e_bw"],
+    variable_name="elasticity",
+    value_name="value",
+).with_columns(pl.col("elasticity").replace({"e_size": "capacity", "e_bw": "bandwidth"}))
+sens_chart = (
+    alt.Chart(sens.drop_nulls("value"))
+    .mark_point(filled=True, size=60)
+    .encode(
+        x=alt.X("variant:N", sort=None, title=None),
+        y=alt.Y("value:Q", title="Local elasticity of throughput"),
+        color=alt.Color("elasticity:N", title="With respect to"),
+        shape=alt.Shape("target:N", title="Operating point"),
+        tooltip=["dimension", "variant", "target", "regime", "elasticity", alt.Tooltip("value:Q", format=".2f")],
+    )
+    .properties(width=170, height=220)
+    .facet(
+        column=alt.Column("dimension:N", title=None, sort=["context", "precision", "model", "attention", "group size"])
+    )
+)
+charts.titled(
+    sens_chart,
+    f"Sensitivity of the elasticities at {reference_accelerator}",
+    "inference model (calibrated engine); accelerators; llm_models",
+)
 
 # %% [markdown]
 # ## 7. The Rubin NVL72 example and software
@@ -273,14 +419,19 @@ print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in example.items
 charts.html_table(result.software.with_columns(pl.col("gain").round(3)))
 
 # %%
-software_chart = alt.Chart(result.software).mark_bar().encode(
-    x=alt.X("gain:Q", title="Same-hardware throughput gain (×)"),
-    y=alt.Y("evidence:N", sort="-x", title=None),
-    color=alt.Color("accelerator_id:N", title="Accelerator"),
-    tooltip=["accelerator_id", "evidence", alt.Tooltip("gain:Q", format=".2f")],
+software_chart = (
+    alt.Chart(result.software)
+    .mark_bar()
+    .encode(
+        x=alt.X("gain:Q", title="Same-hardware throughput gain (×)"),
+        y=alt.Y("evidence:N", sort="-x", title=None),
+        color=alt.Color("accelerator_id:N", title="Accelerator"),
+        tooltip=["accelerator_id", "evidence", alt.Tooltip("gain:Q", format=".2f")],
+    )
 )
-charts.titled(software_chart, "Software gains on fixed hardware",
-              "inference_benchmarks (MLPerf rounds; vendor software claims)")
+charts.titled(
+    software_chart, "Software gains on fixed hardware", "inference_benchmarks (MLPerf rounds; vendor software claims)"
+)
 
 # %% [markdown]
 # ## Modelled throughput per accelerator (all vendors)

@@ -29,8 +29,11 @@ def shipped_db(tmp_path_factory) -> Path:
     (root / "data").mkdir()
     shutil.copytree(RAW, root / "data" / "raw")
     (root / "notebooks").symlink_to(REPO / "notebooks")
-    build(raw=root / "data" / "raw", db=root / "data" / "processed" / "hbmcycle.duckdb",
-          parquet=root / "data" / "processed" / "parquet")
+    build(
+        raw=root / "data" / "raw",
+        db=root / "data" / "processed" / "hbmcycle.duckdb",
+        parquet=root / "data" / "processed" / "parquet",
+    )
     return root
 
 

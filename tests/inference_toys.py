@@ -5,12 +5,37 @@ import polars as pl
 from hbmcycle.inference import calibration
 from hbmcycle.inference.step_time import Efficiency
 
-ACCELERATOR_COLUMNS = ["accelerator_id", "vendor", "product", "memory_gb", "memory_bw_tb_s", "bf16_dense_tflops",
-                       "fp8_dense_tflops", "fp4_dense_tflops", "tdp_w", "scaleup_domain_size", "scaleup_bw_gb_s"]
+ACCELERATOR_COLUMNS = [
+    "accelerator_id",
+    "vendor",
+    "product",
+    "memory_gb",
+    "memory_bw_tb_s",
+    "bf16_dense_tflops",
+    "fp8_dense_tflops",
+    "fp4_dense_tflops",
+    "tdp_w",
+    "scaleup_domain_size",
+    "scaleup_bw_gb_s",
+]
 
-MODEL_COLUMNS = ["model_id", "name", "total_params_b", "active_params_b", "layers", "hidden_size", "attention_heads",
-                 "kv_heads", "head_dim", "attention_type", "kv_lora_rank", "qk_rope_head_dim", "experts",
-                 "experts_per_token", "sliding_window"]
+MODEL_COLUMNS = [
+    "model_id",
+    "name",
+    "total_params_b",
+    "active_params_b",
+    "layers",
+    "hidden_size",
+    "attention_heads",
+    "kv_heads",
+    "head_dim",
+    "attention_type",
+    "kv_lora_rank",
+    "qk_rope_head_dim",
+    "experts",
+    "experts_per_token",
+    "sliding_window",
+]
 
 
 def accelerators() -> pl.DataFrame:
@@ -35,8 +60,16 @@ def models() -> pl.DataFrame:
     return pl.DataFrame(rows, schema=MODEL_COLUMNS, orient="row")
 
 
-TRUE = Efficiency(bandwidth=0.7, kv_bandwidth=0.5, compute=0.45, prefill_compute=0.6, step_overhead_s=2e-3,
-                  layer_overhead_s=20e-6, sequence_overhead_s=5e-6, allreduce_latency_s=30e-6)
+TRUE = Efficiency(
+    bandwidth=0.7,
+    kv_bandwidth=0.5,
+    compute=0.45,
+    prefill_compute=0.6,
+    step_overhead_s=2e-3,
+    layer_overhead_s=20e-6,
+    sequence_overhead_s=5e-6,
+    allreduce_latency_s=30e-6,
+)
 
 
 def toy_measurements() -> pl.DataFrame:
@@ -49,13 +82,31 @@ def toy_measurements() -> pl.DataFrame:
         ("toy_chip", 4, "toy-window", "fp8", "bf16"),
     ]
     for accel, gpus, model, w, kv in configs:
-        for batch, i, o, metric in [(1, 128, 128, "per_user"), (8, 1000, 200, "per_user"), (64, 2000, 500, "throughput"),
-                                    (None, 128, 1024, "throughput"), (None, 4000, 200, "throughput"),
-                                    (1, 512, 1, "ttft"), (1, 8000, 1, "ttft")]:
-            rows.append(dict(measurement_id=f"{accel}_{model}_{gpus}_{metric}_{batch}_{i}_{o}", accelerator_id=accel,
-                             accelerator_count=gpus, model_id=model, weights_precision=w, kv_precision=kv,
-                             batch_size=batch, input_tokens=i, output_tokens=o, metric=metric,
-                             tokens_per_s=1.0, ttft_ms=1.0))
+        for batch, i, o, metric in [
+            (1, 128, 128, "per_user"),
+            (8, 1000, 200, "per_user"),
+            (64, 2000, 500, "throughput"),
+            (None, 128, 1024, "throughput"),
+            (None, 4000, 200, "throughput"),
+            (1, 512, 1, "ttft"),
+            (1, 8000, 1, "ttft"),
+        ]:
+            rows.append(
+                dict(
+                    measurement_id=f"{accel}_{model}_{gpus}_{metric}_{batch}_{i}_{o}",
+                    accelerator_id=accel,
+                    accelerator_count=gpus,
+                    model_id=model,
+                    weights_precision=w,
+                    kv_precision=kv,
+                    batch_size=batch,
+                    input_tokens=i,
+                    output_tokens=o,
+                    metric=metric,
+                    tokens_per_s=1.0,
+                    ttft_ms=1.0,
+                )
+            )
     frame = pl.DataFrame(rows, schema_overrides={"batch_size": pl.Int64})
     predicted = calibration.Inputs(frame, models(), accelerators()).predict(TRUE)[0]
     return frame.with_columns(tokens_per_s=pl.Series(predicted), ttft_ms=pl.Series(predicted))

@@ -5,25 +5,30 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from conftest import RAW
 
 from hbmcycle.data.coverage import coverage, load_coverage, markdown_catalog
 
-from conftest import RAW
-
 TABLES = {
-    "market": pl.DataFrame({
-        "year": [2021, 2019, 2020, 2021],
-        "company": ["a", "b", "a", None],
-        "source": ["s1", "s1;s2", " s3 ; s1", "https://x.org"],
-        "confidence": ["high", "low", "low", "medium"],
-    }),
-    "prices": pl.DataFrame({
-        "date": [dt.date(1997, 12, 15), dt.date(2024, 1, 2)],
-        "product": ["ddr4", "ddr4"],
-        "source": ["p", "p"],
-        "confidence": ["medium", "medium"],
-    }),
-    "models": pl.DataFrame({"model_id": ["m1"], "as_of": [dt.date(2024, 7, 23)], "source": ["q"], "confidence": ["high"]}),
+    "market": pl.DataFrame(
+        {
+            "year": [2021, 2019, 2020, 2021],
+            "company": ["a", "b", "a", None],
+            "source": ["s1", "s1;s2", " s3 ; s1", "https://x.org"],
+            "confidence": ["high", "low", "low", "medium"],
+        }
+    ),
+    "prices": pl.DataFrame(
+        {
+            "date": [dt.date(1997, 12, 15), dt.date(2024, 1, 2)],
+            "product": ["ddr4", "ddr4"],
+            "source": ["p", "p"],
+            "confidence": ["medium", "medium"],
+        }
+    ),
+    "models": pl.DataFrame(
+        {"model_id": ["m1"], "as_of": [dt.date(2024, 7, 23)], "source": ["q"], "confidence": ["high"]}
+    ),
 }
 
 
@@ -43,8 +48,10 @@ def test_coverage_by_hand():
 
 
 def test_coverage_of_an_empty_table_has_no_shares():
-    empty = pl.DataFrame({"year": [], "source": [], "confidence": []},
-                         schema={"year": pl.Int64, "source": pl.Utf8, "confidence": pl.Utf8})
+    empty = pl.DataFrame(
+        {"year": [], "source": [], "confidence": []},
+        schema={"year": pl.Int64, "source": pl.Utf8, "confidence": pl.Utf8},
+    )
     row = coverage({"empty": empty}).row(0, named=True)
     assert row["rows"] == 0 and row["year_min"] is None and row["high_share"] is None and row["entity_column"] is None
 
@@ -60,8 +67,17 @@ def test_markdown_catalog_renders_one_line_per_table():
 
 def test_shipped_catalog_covers_every_table():
     cover, titles = load_coverage(RAW)
-    assert {"systems", "hbm_generations", "hbm_products", "pc_dram", "dram_market", "accelerator_shipments",
-            "rental_prices", "llm_models", "inference_benchmarks"} <= set(cover["table"])
+    assert {
+        "systems",
+        "hbm_generations",
+        "hbm_products",
+        "pc_dram",
+        "dram_market",
+        "accelerator_shipments",
+        "rental_prices",
+        "llm_models",
+        "inference_benchmarks",
+    } <= set(cover["table"])
     assert (cover["rows"] > 0).all()
     shares = cover["high_share"] + cover["medium_share"] + cover["low_share"]
     assert ((shares - 1).abs() < 1e-9).all()

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from test_validation import ACC_ROWS, rows_with, write_fixture
 from typer.testing import CliRunner
 
 from hbmcycle.cli import app
-
-from test_validation import ACC_ROWS, rows_with, write_fixture
 
 runner = CliRunner()
 

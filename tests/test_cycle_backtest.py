@@ -8,9 +8,17 @@ from hbmcycle.cycle import scenarios
 
 def market(years, revenue):
     n = len(years)
-    return pl.DataFrame({"period": [str(y) for y in years], "year": years, "quarter": [None] * n,
-                         "company": ["industry"] * n, "dram_revenue_usd_b": revenue, "is_forecast": [False] * n},
-                        schema_overrides={"quarter": pl.Int64})
+    return pl.DataFrame(
+        {
+            "period": [str(y) for y in years],
+            "year": years,
+            "quarter": [None] * n,
+            "company": ["industry"] * n,
+            "dram_revenue_usd_b": revenue,
+            "is_forecast": [False] * n,
+        },
+        schema_overrides={"quarter": pl.Int64},
+    )
 
 
 def test_observed_cycles_from_a_hand_made_market():
@@ -34,8 +42,9 @@ def test_model_cycles_and_comparison():
 
 def test_fit_ranks_the_grid():
     obs = {"turns": 8.0, "period_years": 5.0, "drawdown": -0.4, "upswing": 0.8}
-    grid = bt.fit(obs, scenarios.resolve("backtest"), {"capacity_response": [0.1, 0.3], "elasticity": [0.3]},
-                  years=15, paths=20)
+    grid = bt.fit(
+        obs, scenarios.resolve("backtest"), {"capacity_response": [0.1, 0.3], "elasticity": [0.3]}, years=15, paths=20
+    )
     assert grid.height == 2 and grid["mismatch"].is_sorted()
 
 

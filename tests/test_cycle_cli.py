@@ -8,8 +8,20 @@ runner = CliRunner()
 
 
 def test_simulate_json_is_reproducible_and_honours_overrides():
-    args = ["simulate", "--scenario", "bear", "--param", "lead_time_max_quarters=10", "--paths", "300",
-            "--horizon-quarters", "12", "--seed", "5", "--json"]
+    args = [
+        "simulate",
+        "--scenario",
+        "bear",
+        "--param",
+        "lead_time_max_quarters=10",
+        "--paths",
+        "300",
+        "--horizon-quarters",
+        "12",
+        "--seed",
+        "5",
+        "--json",
+    ]
     first, second = runner.invoke(app, args), runner.invoke(app, args)
     assert first.exit_code == 0, first.output
     assert first.output == second.output

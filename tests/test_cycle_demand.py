@@ -4,28 +4,35 @@ import pytest
 
 from hbmcycle.cycle import demand as d
 
-ACC = pl.DataFrame({
-    "accelerator_id": ["a_hbm", "b_gddr"],
-    "memory_type": ["HBM3E", "GDDR7"],
-    "memory_gb": [100.0, 32.0],
-    "ship_year": [2024, 2024],
-})
+ACC = pl.DataFrame(
+    {
+        "accelerator_id": ["a_hbm", "b_gddr"],
+        "memory_type": ["HBM3E", "GDDR7"],
+        "memory_gb": [100.0, 32.0],
+        "ship_year": [2024, 2024],
+    }
+)
 
 
 def ship(rows):
     cols = ["year", "vendor", "product_family", "accelerator_id", "units_k", "hbm_gb_per_unit", "is_forecast"]
-    return pl.DataFrame(rows, schema=dict(zip(cols, [pl.Int64, pl.String, pl.String, pl.String, pl.Float64,
-                                                     pl.Float64, pl.Boolean])), orient="row")
+    return pl.DataFrame(
+        rows,
+        schema=dict(zip(cols, [pl.Int64, pl.String, pl.String, pl.String, pl.Float64, pl.Float64, pl.Boolean])),
+        orient="row",
+    )
 
 
 def test_counted_and_scaled_demand():
-    s = ship([
-        (2024, "v", "v_total", None, 1000.0, None, False),
-        (2024, "v", "fam1", "a_hbm", 300.0, None, False),      # content from accelerators: 100 GB
-        (2024, "v", "fam2", None, 200.0, 50.0, False),         # content on the row
-        (2024, "v", "fam3", "b_gddr", 100.0, None, False),     # not HBM: no content
-        (2024, "tsmc", "cowos_total", None, None, None, False),  # capacity row: ignored
-    ])
+    s = ship(
+        [
+            (2024, "v", "v_total", None, 1000.0, None, False),
+            (2024, "v", "fam1", "a_hbm", 300.0, None, False),  # content from accelerators: 100 GB
+            (2024, "v", "fam2", None, 200.0, 50.0, False),  # content on the row
+            (2024, "v", "fam3", "b_gddr", 100.0, None, False),  # not HBM: no content
+            (2024, "tsmc", "cowos_total", None, None, None, False),  # capacity row: ignored
+        ]
+    )
     out = d.hbm_bit_demand(d.shipment_content(s, ACC)).row(0, named=True)
     counted_gb = 300e3 * 100 + 200e3 * 50
     assert out["hbm_demand_eb_counted"] == pytest.approx(counted_gb * 1e-9)
@@ -43,12 +50,18 @@ def test_demand_by_generation_labels_unknown():
 
 def test_memory_per_device_and_growth():
     pc = pl.DataFrame({"year": [2014, 2024], "device": ["pc", "pc"], "avg_dram_gb": [8.0, 16.0]})
-    acc = pl.DataFrame({"accelerator_id": ["x", "y"], "memory_type": ["HBM2", "HBM3E"],
-                        "memory_gb": [40.0, 160.0], "ship_year": [2020, 2024]})
+    acc = pl.DataFrame(
+        {
+            "accelerator_id": ["x", "y"],
+            "memory_type": ["HBM2", "HBM3E"],
+            "memory_gb": [40.0, 160.0],
+            "ship_year": [2020, 2024],
+        }
+    )
     per = d.memory_per_device(pc, acc)
     rates = dict(zip(*d.growth_rates(per).select("series", "cagr")))
-    assert rates["average DRAM per pc"] == pytest.approx(2 ** 0.1 - 1)
-    assert rates["largest HBM per accelerator"] == pytest.approx(4 ** 0.25 - 1)
+    assert rates["average DRAM per pc"] == pytest.approx(2**0.1 - 1)
+    assert rates["largest HBM per accelerator"] == pytest.approx(4**0.25 - 1)
 
 
 def test_wafer_share_and_effective_capacity():

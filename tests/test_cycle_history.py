@@ -89,7 +89,6 @@ def test_loglinear_cagr_exact_on_exponential():
 
 
 def test_generation_gaps():
-    g = h.generation_gaps(["DDR4", "DDR3", "DDR5"],
-                          [dt.date(2012, 9, 25), dt.date(2007, 6, 26), dt.date(2020, 7, 14)])
+    g = h.generation_gaps(["DDR4", "DDR3", "DDR5"], [dt.date(2012, 9, 25), dt.date(2007, 6, 26), dt.date(2020, 7, 14)])
     assert g["generation"].to_list() == ["DDR3", "DDR4", "DDR5"]
     assert g["years_since_previous"][2] == pytest.approx((dt.date(2020, 7, 14) - dt.date(2012, 9, 25)).days / 365.25)

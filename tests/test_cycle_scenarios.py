@@ -32,14 +32,17 @@ def test_overrides_are_coerced_and_applied_one_by_one():
     assert p.pause_probability == 0.33  # the scenario's own value survives
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"elastcity": 1}, "unknown parameter 'elastcity'; did you mean elasticity"),
-    ({"elasticity": 99}, r"out of range \[0.05, 5.0\]"),
-    ({"elasticity": "abc"}, "is not a number"),
-    ({"lead_time_max_quarters": 2.5}, "whole number"),
-    ({"lead_time_min_quarters": 9, "lead_time_max_quarters": 8}, "exceeds lead_time_max_quarters"),
-    ({"price_floor": 1.0, "price_cap": 1.0}, "price_floor must be below price_cap"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"elastcity": 1}, "unknown parameter 'elastcity'; did you mean elasticity"),
+        ({"elasticity": 99}, r"out of range \[0.05, 5.0\]"),
+        ({"elasticity": "abc"}, "is not a number"),
+        ({"lead_time_max_quarters": 2.5}, "whole number"),
+        ({"lead_time_min_quarters": 9, "lead_time_max_quarters": 8}, "exceeds lead_time_max_quarters"),
+        ({"price_floor": 1.0, "price_cap": 1.0}, "price_floor must be below price_cap"),
+    ],
+)
 def test_invalid_overrides_give_clear_errors(overrides, message):
     with pytest.raises(sc.ParameterError, match=message):
         sc.resolve("base", overrides)
@@ -68,15 +71,18 @@ def _broken(mutate):
     return doc
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d.pop("scenarios"), "top-level keys"),
-    (lambda d: d["parameters"]["elasticity"].pop("basis"), "'elasticity' lacks"),
-    (lambda d: d["parameters"]["elasticity"].update(default=10), "default 10 outside"),
-    (lambda d: d["parameters"]["elasticity"].update(type="complex"), "type must be one of"),
-    (lambda d: d["parameters"].pop("yield_dip"), "parameters must be exactly"),
-    (lambda d: d["scenarios"]["bull"]["overrides"].update(warp=1), "scenario 'bull': unknown parameter 'warp'"),
-    (lambda d: d["scenarios"]["bear"].pop("description"), "scenario 'bear' needs a description"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.pop("scenarios"), "top-level keys"),
+        (lambda d: d["parameters"]["elasticity"].pop("basis"), "'elasticity' lacks"),
+        (lambda d: d["parameters"]["elasticity"].update(default=10), "default 10 outside"),
+        (lambda d: d["parameters"]["elasticity"].update(type="complex"), "type must be one of"),
+        (lambda d: d["parameters"].pop("yield_dip"), "parameters must be exactly"),
+        (lambda d: d["scenarios"]["bull"]["overrides"].update(warp=1), "scenario 'bull': unknown parameter 'warp'"),
+        (lambda d: d["scenarios"]["bear"].pop("description"), "scenario 'bear' needs a description"),
+    ],
+)
 def test_scenario_file_schema_errors(mutate, message):
     with pytest.raises(sc.ParameterError, match=message):
         sc.check_file(_broken(mutate))

@@ -41,11 +41,18 @@ def test_same_seed_same_result_and_different_seed_differs():
     balance=st.floats(-0.5, 1.0),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_no_negative_supply_demand_or_price(name, shipment_growth, pause_growth, kappa, elasticity, dip, balance,
-                                            seed):
-    p = scenarios.resolve(name, dict(shipment_growth=shipment_growth, pause_shipment_growth=pause_growth,
-                                     capacity_response=kappa, elasticity=elasticity, yield_dip=dip,
-                                     initial_balance=balance))
+def test_no_negative_supply_demand_or_price(name, shipment_growth, pause_growth, kappa, elasticity, dip, balance, seed):
+    p = scenarios.resolve(
+        name,
+        dict(
+            shipment_growth=shipment_growth,
+            pause_shipment_growth=pause_growth,
+            capacity_response=kappa,
+            elasticity=elasticity,
+            yield_dip=dip,
+            initial_balance=balance,
+        ),
+    )
     r = sim.simulate(p, paths=64, quarters=40, seed=seed)
     for v in ("demand", "supply", "price", "revenue"):
         x = r.get(v)
@@ -56,8 +63,14 @@ def test_no_negative_supply_demand_or_price(name, shipment_growth, pause_growth,
 
 def test_demand_shock_without_capacity_response_raises_price():
     # planners neither react to price nor revise their growth forecast: only demand moves
-    common = dict(capacity_response=0.0, expectation_smoothing=0.0, initial_balance=0.0,
-                  pause_probability=1.0, pause_start_quarter=4, pause_quarters=4)
+    common = dict(
+        capacity_response=0.0,
+        expectation_smoothing=0.0,
+        initial_balance=0.0,
+        pause_probability=1.0,
+        pause_start_quarter=4,
+        pause_quarters=4,
+    )
     calm = sim.simulate(deterministic(**common, pause_shipment_growth=0.25), paths=1, quarters=16)
     shock = sim.simulate(deterministic(**common, pause_shipment_growth=0.5), paths=1, quarters=16)
     np.testing.assert_allclose(calm.price[:, 0], calm.price[0, 0], rtol=1e-5)  # balanced growth: flat
@@ -72,10 +85,12 @@ def _sign_changes(x):
 
 
 def test_zero_lead_time_removes_the_oscillation():
-    instant = sim.simulate(deterministic(initial_balance=0.3, lead_time_min_quarters=0, lead_time_max_quarters=0),
-                           paths=1, quarters=80)
-    delayed = sim.simulate(deterministic(initial_balance=0.3, lead_time_min_quarters=8, lead_time_max_quarters=8),
-                           paths=1, quarters=80)
+    instant = sim.simulate(
+        deterministic(initial_balance=0.3, lead_time_min_quarters=0, lead_time_max_quarters=0), paths=1, quarters=80
+    )
+    delayed = sim.simulate(
+        deterministic(initial_balance=0.3, lead_time_min_quarters=8, lead_time_max_quarters=8), paths=1, quarters=80
+    )
     b0, b8 = instant.balance[:, 0], delayed.balance[:, 0]
     assert np.all(np.diff(b0) <= 1e-6) and b0.min() > -1e-4  # glides down to balance, no overshoot
     assert b8.min() < -0.05 and _sign_changes(b8) >= 2  # overshoots into shortage and back
@@ -83,8 +98,9 @@ def test_zero_lead_time_removes_the_oscillation():
 
 def test_capex_pause_raises_glut_probability():
     base = sim.glut_probability_by_year(sim.simulate(scenarios.resolve("base"), paths=2000, quarters=24, seed=1))
-    pause = sim.glut_probability_by_year(sim.simulate(scenarios.resolve("ai_capex_pause"), paths=2000, quarters=24,
-                                                      seed=1))
+    pause = sim.glut_probability_by_year(
+        sim.simulate(scenarios.resolve("ai_capex_pause"), paths=2000, quarters=24, seed=1)
+    )
     assert pause["glut_probability"].max() > base["glut_probability"].max() + 0.3
 
 

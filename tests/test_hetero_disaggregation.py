@@ -1,15 +1,15 @@
 import polars as pl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hetero_toys import models
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inference_toys import ACCELERATOR_COLUMNS, accelerators
 
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.stages import stage_params
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency
-
-from hetero_toys import models
-from inference_toys import ACCELERATOR_COLUMNS, accelerators
 
 EFF = Efficiency(step_overhead_s=1e-4, layer_overhead_s=2e-6, sequence_overhead_s=0.0, allreduce_latency_s=5e-6)
 
@@ -21,17 +21,30 @@ def sram_frame() -> pl.DataFrame:
 
 
 def chip(frame, power, price, per_rack) -> dis.Chip:
-    return dis.Chip(hw=hardware_arrays(frame, "bf16", strict=False), power_kw=(power, power), usd_per_hour=(price, price),
-                    chips_per_rack=per_rack, basis="toy")
+    return dis.Chip(
+        hw=hardware_arrays(frame, "bf16", strict=False),
+        power_kw=(power, power),
+        usd_per_hour=(price, price),
+        chips_per_rack=per_rack,
+        basis="toy",
+    )
 
 
 @pytest.fixture
 def scenario() -> dis.Scenario:
     frame = models().head(1)
     return dis.Scenario(
-        sp=stage_params(frame), model=model_arrays(frame), context=1000.0, output_tokens=100.0, weight_bytes=2.0,
-        kv_bytes=2.0, gpu_eff=EFF, sram_eff=EFF, assumptions=dis.Assumptions(microbatches=(1, 2)),
-        gpu=chip(accelerators().head(1), 1.0, 2.0, 8), lpu=chip(sram_frame(), 0.2, 0.5, 64),
+        sp=stage_params(frame),
+        model=model_arrays(frame),
+        context=1000.0,
+        output_tokens=100.0,
+        weight_bytes=2.0,
+        kv_bytes=2.0,
+        gpu_eff=EFF,
+        sram_eff=EFF,
+        assumptions=dis.Assumptions(microbatches=(1, 2)),
+        gpu=chip(accelerators().head(1), 1.0, 2.0, 8),
+        lpu=chip(sram_frame(), 0.2, 0.5, 64),
         wafer=chip(sram_frame().with_columns(memory_gb=pl.lit(10.0)), 20.0, 40.0, 1),
         baseline_gpu=chip(accelerators().head(1), 1.0, 2.0, 8),
     )
@@ -44,8 +57,22 @@ def test_chips_to_hold_hand_computed():
 
 def afd(s, batch, gpus, lpus, m, hop):
     a = dis.Assumptions(hop_latency_s=hop)
-    return dis.afd_step(s.sp, s.model, s.gpu.hw, gpus, s.lpu.hw, lpus, batch, s.context, m, s.weight_bytes, s.kv_bytes,
-                        s.gpu_eff, s.sram_eff, a)
+    return dis.afd_step(
+        s.sp,
+        s.model,
+        s.gpu.hw,
+        gpus,
+        s.lpu.hw,
+        lpus,
+        batch,
+        s.context,
+        m,
+        s.weight_bytes,
+        s.kv_bytes,
+        s.gpu_eff,
+        s.sram_eff,
+        a,
+    )
 
 
 def test_afd_step_without_microbatches_is_the_round_trip(scenario):
@@ -63,12 +90,29 @@ def test_afd_fits_only_with_enough_sram(scenario):
 
 
 @settings(max_examples=60, deadline=None)
-@given(batch=st.integers(1, 4096), m=st.sampled_from([1, 2, 4, 8]), hop=st.floats(0, 1e-4), extra=st.floats(0, 1e-4),
-       gpus=st.sampled_from([1, 2, 8]))
+@given(
+    batch=st.integers(1, 4096),
+    m=st.sampled_from([1, 2, 4, 8]),
+    hop=st.floats(0, 1e-4),
+    extra=st.floats(0, 1e-4),
+    gpus=st.sampled_from([1, 2, 8]),
+)
 def test_adding_hop_latency_never_speeds_decode(batch, m, hop, extra, gpus):
     frame = models().head(1)
-    s = dis.Scenario(stage_params(frame), model_arrays(frame), 1000.0, 100.0, 2.0, 2.0, EFF, EFF, dis.Assumptions(),
-                     chip(accelerators().head(1), 1, 1, 8), chip(sram_frame(), 1, 1, 64), chip(sram_frame(), 1, 1, 1))
+    s = dis.Scenario(
+        stage_params(frame),
+        model_arrays(frame),
+        1000.0,
+        100.0,
+        2.0,
+        2.0,
+        EFF,
+        EFF,
+        dis.Assumptions(),
+        chip(accelerators().head(1), 1, 1, 8),
+        chip(sram_frame(), 1, 1, 64),
+        chip(sram_frame(), 1, 1, 1),
+    )
     fast = afd(s, float(batch), float(gpus), 8.0, float(m), hop)
     slow = afd(s, float(batch), float(gpus), 8.0, float(m), hop + extra)
     assert slow.step_s >= fast.step_s
@@ -78,8 +122,20 @@ def test_adding_hop_latency_never_speeds_decode(batch, m, hop, extra, gpus):
 @given(batch=st.integers(1, 1024), m=st.sampled_from([1, 2, 4]))
 def test_microbatched_layer_never_beats_one_round_trip(batch, m):
     frame = models().head(1)
-    s = dis.Scenario(stage_params(frame), model_arrays(frame), 1000.0, 100.0, 2.0, 2.0, EFF, EFF, dis.Assumptions(),
-                     chip(accelerators().head(1), 1, 1, 8), chip(sram_frame(), 1, 1, 64), chip(sram_frame(), 1, 1, 1))
+    s = dis.Scenario(
+        stage_params(frame),
+        model_arrays(frame),
+        1000.0,
+        100.0,
+        2.0,
+        2.0,
+        EFF,
+        EFF,
+        dis.Assumptions(),
+        chip(accelerators().head(1), 1, 1, 8),
+        chip(sram_frame(), 1, 1, 64),
+        chip(sram_frame(), 1, 1, 1),
+    )
     step = afd(s, float(batch), 1.0, 8.0, float(m), 5e-6)
     chain = step.attention_s + step.ffn_s + 2 * step.hop_s
     assert (step.step_s - EFF.step_overhead_s) / 10 >= chain - 1e-15
@@ -111,8 +167,10 @@ def test_frontier_points_are_not_dominated(scenario):
     for option, group in front.group_by("option"):
         everyone = points.filter(pl.col("option") == option[0])
         for row in group.iter_rows(named=True):
-            better = everyone.filter((pl.col("per_user_tokens_per_s") > row["per_user_tokens_per_s"])
-                                     & (pl.col("tokens_per_s_per_mw") > row["tokens_per_s_per_mw"]))
+            better = everyone.filter(
+                (pl.col("per_user_tokens_per_s") > row["per_user_tokens_per_s"])
+                & (pl.col("tokens_per_s_per_mw") > row["tokens_per_s_per_mw"])
+            )
             assert better.height == 0
 
 

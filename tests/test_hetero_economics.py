@@ -6,15 +6,17 @@ from hbmcycle.hetero import economics
 
 def tables():
     accelerators = pl.DataFrame({"accelerator_id": ["gpu_a", "gpu_b", "sram_c"], "tdp_w": [1000.0, 1500.0, None]})
-    systems = pl.DataFrame({"system_id": ["rack_a"], "accelerator_id": ["gpu_a"], "accelerator_count": [10],
-                            "rack_power_kw": [15.0]})
+    systems = pl.DataFrame(
+        {"system_id": ["rack_a"], "accelerator_id": ["gpu_a"], "accelerator_count": [10], "rack_power_kw": [15.0]}
+    )
     return accelerators, systems
 
 
 def test_power_rules():
     accelerators, systems = tables()
-    econ = economics.EconomicsAssumptions(reference_system="rack_a", power_proxies={"sram_c": "gpu_b"},
-                                          unknown_power_factor=2.0)
+    econ = economics.EconomicsAssumptions(
+        reference_system="rack_a", power_proxies={"sram_c": "gpu_b"}, unknown_power_factor=2.0
+    )
     assert economics.chip_power_kw("gpu_a", accelerators, systems, econ)[:2] == (1.5, 1.5)
     low, high, _ = economics.chip_power_kw("gpu_b", accelerators, systems, econ)
     assert (low, high) == pytest.approx((1.5, 1.5 * 1.5))  # rack / TDP of rack_a = 15 / (10 x 1) = 1.5
@@ -30,8 +32,9 @@ def test_missing_power_without_proxy_raises():
 
 
 def test_price_falls_back_to_power():
-    prices = pl.DataFrame({"date": ["2025-01-01"], "accelerator_id": ["gpu_a"], "usd_per_gpu_hour": [3.0],
-                           "terms": ["reserved_3y"]})
+    prices = pl.DataFrame(
+        {"date": ["2025-01-01"], "accelerator_id": ["gpu_a"], "usd_per_gpu_hour": [3.0], "terms": ["reserved_3y"]}
+    )
     assert economics.chip_price_usd_per_hour("gpu_a", prices, (1.0, 2.0), 5.0)[:2] == (3.0, 3.0)
     assert economics.chip_price_usd_per_hour("sram_c", prices, (1.0, 2.0), 5.0)[:2] == (5.0, 10.0)
 
@@ -43,10 +46,19 @@ def test_users_per_chip_hand_computed():
 
 
 def test_at_interactivity_picks_cheapest_fast_enough_point():
-    points = pl.DataFrame({
-        "option": ["a", "a", "a"], "per_user_tokens_per_s": [50.0, 120.0, 500.0], "usd_per_mtok": [1.0, 2.0, 9.0],
-        "usd_per_mtok_low": [1.0, 2.0, 9.0], "usd_per_mtok_high": [1.0, 2.0, 9.0], "tokens_per_s_per_mw": [3.0, 2.0, 1.0],
-        "tokens_per_s_per_mw_low": [3.0, 2.0, 1.0], "tokens_per_s_per_mw_high": [3.0, 2.0, 1.0],
-        "batch": [64.0, 8.0, 1.0], "chips": [1.0, 1.0, 1.0]})
+    points = pl.DataFrame(
+        {
+            "option": ["a", "a", "a"],
+            "per_user_tokens_per_s": [50.0, 120.0, 500.0],
+            "usd_per_mtok": [1.0, 2.0, 9.0],
+            "usd_per_mtok_low": [1.0, 2.0, 9.0],
+            "usd_per_mtok_high": [1.0, 2.0, 9.0],
+            "tokens_per_s_per_mw": [3.0, 2.0, 1.0],
+            "tokens_per_s_per_mw_low": [3.0, 2.0, 1.0],
+            "tokens_per_s_per_mw_high": [3.0, 2.0, 1.0],
+            "batch": [64.0, 8.0, 1.0],
+            "chips": [1.0, 1.0, 1.0],
+        }
+    )
     table = economics.at_interactivity(points, [100.0, 400.0, 1000.0])
     assert table["usd_per_mtok"].to_list() == [2.0, 9.0]

@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inference_toys import accelerators, models
 
 from hbmcycle.hetero import speculative
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency, decode_step
-
-from inference_toys import accelerators, models
 
 
 def test_expected_tokens_hand_computed():
@@ -49,8 +49,10 @@ def test_verify_of_zero_drafts_is_a_decode_step():
 def test_verify_costs_at_least_a_step_and_grows_with_gamma():
     m = model_arrays(models().head(1))
     hw = hardware_arrays(accelerators().head(1), "bf16")
-    times = [float(np.ravel(speculative.verify_seconds(m, hw, 8.0, 2000.0, g, 1.0, 2.0, 2.0, Efficiency()))[0])
-             for g in (0, 2, 8, 64)]
+    times = [
+        float(np.ravel(speculative.verify_seconds(m, hw, 8.0, 2000.0, g, 1.0, 2.0, 2.0, Efficiency()))[0])
+        for g in (0, 2, 8, 64)
+    ]
     assert times == sorted(times)
 
 

@@ -1,15 +1,15 @@
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import given, settings, strategies as st
+from hetero_toys import models
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from inference_toys import accelerators
 
 from hbmcycle.hetero import stages
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency
-
-from hetero_toys import models
-from inference_toys import accelerators
 
 
 @pytest.fixture
@@ -75,7 +75,8 @@ def test_prefill_is_far_above_decode_intensity(toy):
 def test_ffn_share_never_grows_with_context(batch, short, extra):
     sp, m = stages.stage_params(models()), model_arrays(models())
     hw = hardware_arrays(accelerators().head(1), "bf16")
-    a, f = stages.decode_split(sp.take(0), m.take(0), hw, batch, np.array([short, short + extra]), 1.0, 2.0, 2.0,
-                               Efficiency())
+    a, f = stages.decode_split(
+        sp.take(0), m.take(0), hw, batch, np.array([short, short + extra]), 1.0, 2.0, 2.0, Efficiency()
+    )
     share = np.ravel(f / (a + f))
     assert share[1] <= share[0] + 1e-12

@@ -3,6 +3,7 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from inference_toys import models
 
 from hbmcycle.inference.architecture import (
     attention_flops_per_context_token,
@@ -10,10 +11,14 @@ from hbmcycle.inference.architecture import (
     kv_elements_per_token_per_layer,
     model_arrays,
 )
-from inference_toys import models
 
-LLAMA_31_8B_KV = dict(attention_type=np.array(["GQA"]), kv_heads=np.array([8]), head_dim=np.array([128]),
-                      kv_lora_rank=np.array([0]), qk_rope_head_dim=np.array([0]))
+LLAMA_31_8B_KV = dict(
+    attention_type=np.array(["GQA"]),
+    kv_heads=np.array([8]),
+    head_dim=np.array([128]),
+    kv_lora_rank=np.array([0]),
+    qk_rope_head_dim=np.array([0]),
+)
 
 
 def test_gqa_kv_per_token_matches_llama_8b():
@@ -25,25 +30,29 @@ def test_gqa_kv_per_token_matches_llama_8b():
 
 def test_mla_kv_per_token_is_latent_plus_rope():
     # DeepSeek-V3: 512 + 64 = 576 elements per layer, whatever the head count
-    per_layer = kv_elements_per_token_per_layer(np.array(["MLA"]), np.array([128]), np.array([128]),
-                                                np.array([512]), np.array([64]))
+    per_layer = kv_elements_per_token_per_layer(
+        np.array(["MLA"]), np.array([128]), np.array([128]), np.array([512]), np.array([64])
+    )
     assert per_layer[0] == 576
 
 
 def test_mqa_and_mha_use_their_kv_heads():
-    per_layer = kv_elements_per_token_per_layer(np.array(["MQA", "MHA"]), np.array([1, 32]), np.array([128, 128]),
-                                                np.array([0, 0]), np.array([0, 0]))
+    per_layer = kv_elements_per_token_per_layer(
+        np.array(["MQA", "MHA"]), np.array([1, 32]), np.array([128, 128]), np.array([0, 0]), np.array([0, 0])
+    )
     np.testing.assert_array_equal(per_layer, [256, 8192])
 
 
 def test_attention_flops_per_context_token():
     # standard: 2 x layers x heads x (128 + 128) = 4 x 32 x 32 x 128
-    gqa = attention_flops_per_context_token(np.array(["GQA"]), np.array([32]), np.array([32]), np.array([128]),
-                                            np.array([0]), np.array([0]))
+    gqa = attention_flops_per_context_token(
+        np.array(["GQA"]), np.array([32]), np.array([32]), np.array([128]), np.array([0]), np.array([0])
+    )
     assert gqa[0] == 4 * 32 * 32 * 128
     # MLA absorbed: 2 x 61 x 128 x (576 + 512)
-    mla = attention_flops_per_context_token(np.array(["MLA"]), np.array([61]), np.array([128]), np.array([128]),
-                                            np.array([512]), np.array([64]))
+    mla = attention_flops_per_context_token(
+        np.array(["MLA"]), np.array([61]), np.array([128]), np.array([128]), np.array([512]), np.array([64])
+    )
     assert mla[0] == 2 * 61 * 128 * (576 + 512)
 
 
@@ -90,14 +99,16 @@ def test_kv_elements_and_sliding_window():
 
 
 def test_missing_architecture_column_names_the_model():
-    broken = models().with_columns(pl.when(pl.col("model_id") == "toy-dense").then(None)
-                                   .otherwise(pl.col("kv_heads")).alias("kv_heads"))
-    with pytest.raises(ValueError, match="toy-dense.*kv_heads"):
+    broken = models().with_columns(
+        pl.when(pl.col("model_id") == "toy-dense").then(None).otherwise(pl.col("kv_heads")).alias("kv_heads")
+    )
+    with pytest.raises(ValueError, match=r"toy-dense.*kv_heads"):
         model_arrays(broken)
 
 
 def test_inconsistent_moe_totals_are_rejected():
-    broken = models().with_columns(pl.when(pl.col("model_id") == "toy-moe").then(200.0)
-                                   .otherwise(pl.col("total_params_b")).alias("total_params_b"))
+    broken = models().with_columns(
+        pl.when(pl.col("model_id") == "toy-moe").then(200.0).otherwise(pl.col("total_params_b")).alias("total_params_b")
+    )
     with pytest.raises(ValueError, match="toy-moe"):
         model_arrays(broken)

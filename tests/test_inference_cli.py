@@ -1,11 +1,11 @@
 import json
 
 import pytest
+from inference_toys import accelerators, models, toy_measurements
 from typer.testing import CliRunner
 
 from hbmcycle.data import db
 from hbmcycle.inference import cli, names
-from inference_toys import accelerators, models, toy_measurements
 
 runner = CliRunner()
 
@@ -23,8 +23,9 @@ def invoke(*args):
 
 
 def test_predict_json(toy_tables):
-    result = invoke("predict", "--accelerator", "toy chip", "--model", "Toy Dense", "--batch", "4", "--context", "1000",
-                    "--json")
+    result = invoke(
+        "predict", "--accelerator", "toy chip", "--model", "Toy Dense", "--batch", "4", "--context", "1000", "--json"
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert {"step_ms", "tokens_per_s", "per_user_tokens_per_s", "max_batch", "bound"} <= set(out)
@@ -34,8 +35,23 @@ def test_predict_json(toy_tables):
 
 
 def test_predict_table_output(toy_tables):
-    result = invoke("predict", "--accelerator", "TOY_CHIP_FAST", "--model", "toy-moe", "--batch", "2", "--context", "100",
-                    "--weights", "fp4", "--kv", "fp8", "--gpus", "2")
+    result = invoke(
+        "predict",
+        "--accelerator",
+        "TOY_CHIP_FAST",
+        "--model",
+        "toy-moe",
+        "--batch",
+        "2",
+        "--context",
+        "100",
+        "--weights",
+        "fp4",
+        "--kv",
+        "fp8",
+        "--gpus",
+        "2",
+    )
     assert result.exit_code == 0, result.output
     assert "tokens/s per user" in result.output
 
@@ -77,8 +93,9 @@ def test_resolve_accepts_ids_names_and_short_forms():
 
 
 def test_predict_on_shipped_data(use_shipped_db):
-    result = invoke("predict", "--accelerator", "H100 SXM", "--model", "Llama-3.1-8B", "--batch", "1", "--context",
-                    "1024", "--json")
+    result = invoke(
+        "predict", "--accelerator", "H100 SXM", "--model", "Llama-3.1-8B", "--batch", "1", "--context", "1024", "--json"
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     # memory-bound at batch 1: 16 GB of bf16 weights over 3.35 TB/s is 4.8 ms at best

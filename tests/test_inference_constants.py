@@ -6,10 +6,10 @@ import json
 
 import polars as pl
 import pytest
+from inference_toys import accelerators, models, toy_measurements
 
 from hbmcycle.inference import constants
 from hbmcycle.inference.step_time import Efficiency
-from inference_toys import accelerators, models, toy_measurements
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def test_changed_measurements_refit(toy):
     assert second.efficiency != first.efficiency
 
 
-@pytest.mark.parametrize("content", ["", "{\"parameters\": ", "[1, 2]", "{\"created\": \"x\"}"])
+@pytest.mark.parametrize("content", ["", '{"parameters": ', "[1, 2]", '{"created": "x"}'])
 def test_truncated_or_foreign_file_is_refitted_not_a_crash(toy, project, content):
     path = project / "data" / "processed" / "calibration.json"
     path.write_text(content)

@@ -32,12 +32,24 @@ def test_power_prefers_rack_figure():
 
 
 def test_rental_price_median_of_latest_year():
-    prices = pl.DataFrame({
-        "date": [dt.date(2024, 1, 1), dt.date(2025, 3, 1), dt.date(2025, 6, 1), dt.date(2025, 9, 1), dt.date(2025, 9, 1)],
-        "accelerator_id": ["h100"] * 5,
-        "usd_per_gpu_hour": [8.0, 3.0, 2.0, 4.0, 1.0],
-        "terms": ["on_demand", "on_demand", "on_demand", "on_demand", "spot"],
-    })
+    prices = pl.DataFrame(
+        {
+            "date": [
+                dt.date(2024, 1, 1),
+                dt.date(2025, 3, 1),
+                dt.date(2025, 6, 1),
+                dt.date(2025, 9, 1),
+                dt.date(2025, 9, 1),
+            ],
+            "accelerator_id": ["h100"] * 5,
+            "usd_per_gpu_hour": [8.0, 3.0, 2.0, 4.0, 1.0],
+            "terms": ["on_demand", "on_demand", "on_demand", "on_demand", "spot"],
+        }
+    )
     result = rental_price(prices)
-    assert result.row(0, named=True) == {"accelerator_id": "h100", "usd_per_gpu_hour": 3.0, "price_year": 2025,
-                                         "price_rows": 3}
+    assert result.row(0, named=True) == {
+        "accelerator_id": "h100",
+        "usd_per_gpu_hour": 3.0,
+        "price_year": 2025,
+        "price_rows": 3,
+    }

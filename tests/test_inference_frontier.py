@@ -3,6 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from inference_toys import accelerators, models
 
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.frontier import (
@@ -14,7 +15,6 @@ from hbmcycle.inference.frontier import (
 )
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency, decode_step
-from inference_toys import accelerators, models
 
 EFF = Efficiency()
 
@@ -41,9 +41,11 @@ def test_pareto_mask_hand_case():
 
 
 @settings(max_examples=100, deadline=None)
-@given(arrays(float, (3, 4), elements=st.integers(1, 6).map(float)),
-       arrays(float, (3, 4), elements=st.integers(1, 6).map(float)),
-       arrays(bool, (3, 4)))
+@given(
+    arrays(float, (3, 4), elements=st.integers(1, 6).map(float)),
+    arrays(float, (3, 4), elements=st.integers(1, 6).map(float)),
+    arrays(bool, (3, 4)),
+)
 def test_pareto_mask_matches_brute_force(speed, rate, feasible):
     mask = pareto_mask(speed[None], rate[None], feasible[None])[0]
     expected = brute_force_frontier(speed, rate, feasible)

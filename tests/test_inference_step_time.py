@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from inference_toys import accelerators, models
 
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import UnsupportedError, hardware_arrays
@@ -18,13 +19,20 @@ from hbmcycle.inference.step_time import (
     offline_throughput,
     prefill_seconds,
 )
-from inference_toys import accelerators, models
 
 MODELS = model_arrays(models())
 DENSE, MOE = MODELS.take(0), MODELS.take(1)
 CHIP = hardware_arrays(accelerators().head(1), "bf16")  # 100 GB, 1 TB/s, 100 TFLOPS
-EFF = Efficiency(bandwidth=0.5, kv_bandwidth=0.25, compute=0.5, prefill_compute=0.5, step_overhead_s=1e-3,
-                 layer_overhead_s=10e-6, sequence_overhead_s=1e-6, allreduce_latency_s=0.0)
+EFF = Efficiency(
+    bandwidth=0.5,
+    kv_bandwidth=0.25,
+    compute=0.5,
+    prefill_compute=0.5,
+    step_overhead_s=1e-3,
+    layer_overhead_s=10e-6,
+    sequence_overhead_s=1e-6,
+    allreduce_latency_s=0.0,
+)
 
 
 def test_decode_step_hand_computed():
@@ -103,8 +111,12 @@ def test_missing_precision_is_a_clear_error():
 
 efficiencies = st.builds(
     Efficiency,
-    bandwidth=st.floats(0.05, 1.0), kv_bandwidth=st.floats(0.05, 1.0), compute=st.floats(0.05, 1.0),
-    step_overhead_s=st.floats(0, 1e-2), layer_overhead_s=st.floats(0, 1e-4), sequence_overhead_s=st.floats(0, 1e-5),
+    bandwidth=st.floats(0.05, 1.0),
+    kv_bandwidth=st.floats(0.05, 1.0),
+    compute=st.floats(0.05, 1.0),
+    step_overhead_s=st.floats(0, 1e-2),
+    layer_overhead_s=st.floats(0, 1e-4),
+    sequence_overhead_s=st.floats(0, 1e-5),
 )
 batches = st.integers(1, 4096)
 contexts = st.integers(1, 200_000)
@@ -112,7 +124,15 @@ model_index = st.integers(0, len(MODELS) - 1)
 
 
 @settings(max_examples=200, deadline=None)
-@given(model_index, batches, contexts, st.sampled_from([1, 2, 4, 8]), st.floats(0.1, 10), st.floats(1.0, 10.0), efficiencies)
+@given(
+    model_index,
+    batches,
+    contexts,
+    st.sampled_from([1, 2, 4, 8]),
+    st.floats(0.1, 10),
+    st.floats(1.0, 10.0),
+    efficiencies,
+)
 def test_more_bandwidth_never_slows_a_step(m, batch, context, group, bw_tb_s, factor, eff):
     model = MODELS.take(m)
     slow = hardware_arrays(accelerators().head(1).with_columns(memory_bw_tb_s=bw_tb_s), "bf16")
@@ -139,4 +159,6 @@ def test_throughput_never_exceeds_the_compute_roofline(m, batch, context, group,
     roofline = group * CHIP.peak_flops_s[0] / (2 * model.active_params[0])  # tokens/s at datasheet peak
     assert step.tokens_per_s[0] <= roofline * (1 + 1e-12)
     # and per-user speed never beats streaming the active weights at datasheet bandwidth
-    assert step.per_user_tokens_per_s[0] <= group * CHIP.bandwidth_bytes_s[0] / (2.0 * model.active_params[0]) * (1 + 1e-12)
+    assert step.per_user_tokens_per_s[0] <= group * CHIP.bandwidth_bytes_s[0] / (2.0 * model.active_params[0]) * (
+        1 + 1e-12
+    )

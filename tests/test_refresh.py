@@ -11,10 +11,9 @@ import threading
 
 import pytest
 import yaml
+from conftest import RAW
 
 from hbmcycle.data import refresh
-
-from conftest import RAW
 
 DAY = dt.date(2026, 11, 26)
 
@@ -39,10 +38,16 @@ def make_pipeline(server, configs: dict[str, dict]) -> refresh.Pipeline:
     for key, doc in configs.items():
         (folder / f"{key}.json").write_text(json.dumps(doc))
     return refresh.Pipeline(
-        id="fixture_configs", title="fixture", table="llm_models", key="model_id",
+        id="fixture_configs",
+        title="fixture",
+        table="llm_models",
+        key="model_id",
         url_template=base + "/{model_id}.json",
         items=tuple({"model_id": k} for k in [*configs, "missing-model"]),
-        fields={"layers": ["num_hidden_layers"], "kv_heads": ["num_key_value_heads", "text_config.num_key_value_heads"]},
+        fields={
+            "layers": ["num_hidden_layers"],
+            "kv_heads": ["num_key_value_heads", "text_config.num_key_value_heads"],
+        },
     )
 
 
@@ -105,9 +110,18 @@ def test_shipped_pipelines_map_to_real_columns_and_keys():
 def test_offline_run_leaves_no_vintage_and_no_change(project, server):
     csv_path = copy_models(project)
     before = csv_path.read_text()
-    _, base = server
-    pipeline = refresh.Pipeline("down", "down", "llm_models", "model_id", "http://127.0.0.1:9/{model_id}.json",
-                                ({"model_id": "llama-3.1-8b"},), {"layers": ["num_hidden_layers"]})
+    _, _base = server
+    pipeline = refresh.Pipeline(
+        "down",
+        "down",
+        "llm_models",
+        "model_id",
+        "http://127.0.0.1:9/{model_id}.json",
+        ({"model_id": "llama-3.1-8b"},),
+        {"layers": ["num_hidden_layers"]},
+    )
     outcome = refresh.run(pipeline, today=DAY)
     assert outcome.vintage is None and outcome.failures and csv_path.read_text() == before
-    assert not (project / "data" / "raw" / "vintages" / "down").exists() or not any((project / "data" / "raw" / "vintages" / "down").iterdir())
+    assert not (project / "data" / "raw" / "vintages" / "down").exists() or not any(
+        (project / "data" / "raw" / "vintages" / "down").iterdir()
+    )

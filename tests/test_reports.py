@@ -24,8 +24,9 @@ def test_offline_check_catches_a_cdn_script():
 
 def test_atlas_renders_offline_with_parameters(use_shipped_db, tmp_path):
     notebook = next(n for n in report.notebooks() if n.stem == "data_atlas")
-    html_path = report.render(notebook, {"min_year": 2022, "vendors": ["NVIDIA", "AMD"], "label_points": "none"},
-                              out_dir=tmp_path)
+    html_path = report.render(
+        notebook, {"min_year": 2022, "vendors": ["NVIDIA", "AMD"], "label_points": "none"}, out_dir=tmp_path
+    )
     html = html_path.read_text(encoding="utf-8")
     assert_offline(html)
     assert html.count("image/svg+xml") >= 2  # both charts inline
@@ -43,6 +44,11 @@ def test_failed_notebook_keeps_previous_report(use_shipped_db, tmp_path):
 
 
 def test_parameters_parse_yaml_scalars():
-    assert report.parse_parameters(["a=1", "b=2.5", "c=[x, y]", "d=true"]) == {"a": 1, "b": 2.5, "c": ["x", "y"], "d": True}
+    assert report.parse_parameters(["a=1", "b=2.5", "c=[x, y]", "d=true"]) == {
+        "a": 1,
+        "b": 2.5,
+        "c": ["x", "y"],
+        "d": True,
+    }
     with pytest.raises(report.ReportError):
         report.parse_parameters(["novalue"])

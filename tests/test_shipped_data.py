@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
+from conftest import RAW
 
 from hbmcycle.data import db
 from hbmcycle.data.schema import discover, load_meta
 from hbmcycle.data.validate import load_all
-
-from conftest import RAW
 
 
 def test_shipped_data_passes_every_check():
@@ -22,9 +21,24 @@ def test_accelerators_cover_the_products_the_analysis_needs():
     tables, _ = load_all(RAW, only=["accelerators"])
     acc = tables["accelerators"].frame
     assert acc.height >= 40
-    needed = {"nvidia_a100_40gb_sxm", "nvidia_a100_80gb_sxm", "nvidia_h100_sxm", "nvidia_h200", "nvidia_b200",
-              "nvidia_gb200", "nvidia_b300", "nvidia_gb300", "nvidia_rubin", "nvidia_rubin_ultra",
-              "amd_mi300x", "amd_mi325x", "amd_mi355x", "google_tpu_v7", "cerebras_wse3", "groq_lpu_v1"}
+    needed = {
+        "nvidia_a100_40gb_sxm",
+        "nvidia_a100_80gb_sxm",
+        "nvidia_h100_sxm",
+        "nvidia_h200",
+        "nvidia_b200",
+        "nvidia_gb200",
+        "nvidia_b300",
+        "nvidia_gb300",
+        "nvidia_rubin",
+        "nvidia_rubin_ultra",
+        "amd_mi300x",
+        "amd_mi325x",
+        "amd_mi355x",
+        "google_tpu_v7",
+        "cerebras_wse3",
+        "groq_lpu_v1",
+    }
     assert needed <= set(acc["accelerator_id"])
 
 

@@ -66,7 +66,7 @@ def test_any_elasticity_pair_is_recovered(e_size, e_bw):
 
 
 def test_leave_one_out_flags_an_influential_point():
-    t, s, b = synthetic(n=8, noise=0.01)
+    t, _s, b = synthetic(n=8, noise=0.01)
     t = t.copy()
     t[0] *= 50.0
     loo = stats.leave_one_out(np.log(t), {"bw": np.log(b)})
@@ -98,17 +98,24 @@ def test_growth_per_step():
     assert stats.growth_per_step([1.0, 2.0, 4.0, 8.0]) == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"throughput": [1.0, np.nan, 3.0, 4.0, 5.0]}, "throughput: 1 NaN"),
-    ({"throughput": [1.0, 0.0, 3.0, 4.0, 5.0]}, "throughput: log needs positive values"),
-    ({"size": [1.0, -2.0, 3.0, 4.0, 5.0]}, "size: log needs positive values"),
-    ({"size": [2.0, 2.0, 2.0, 2.0, 2.0]}, "size has zero variance"),
-    ({"bandwidth": [1.0, 2.0, 3.0, 4.0]}, "bandwidth has 4 values but the response has 5"),
-    ({"throughput": [1.0, 2.0], "size": [1.0, 2.0], "bandwidth": [1.0, 3.0]}, "too few for any of the forms"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"throughput": [1.0, np.nan, 3.0, 4.0, 5.0]}, "throughput: 1 NaN"),
+        ({"throughput": [1.0, 0.0, 3.0, 4.0, 5.0]}, "throughput: log needs positive values"),
+        ({"size": [1.0, -2.0, 3.0, 4.0, 5.0]}, "size: log needs positive values"),
+        ({"size": [2.0, 2.0, 2.0, 2.0, 2.0]}, "size has zero variance"),
+        ({"bandwidth": [1.0, 2.0, 3.0, 4.0]}, "bandwidth has 4 values but the response has 5"),
+        ({"throughput": [1.0, 2.0], "size": [1.0, 2.0], "bandwidth": [1.0, 3.0]}, "too few for any of the forms"),
+    ],
+)
 def test_degenerate_inputs_are_refused_with_clear_messages(kwargs, message):
-    data = {"throughput": [1.0, 2.0, 3.0, 4.0, 5.0], "size": [1.0, 2.0, 4.0, 3.0, 5.0],
-            "bandwidth": [2.0, 1.0, 3.0, 5.0, 4.0], **kwargs}
+    data = {
+        "throughput": [1.0, 2.0, 3.0, 4.0, 5.0],
+        "size": [1.0, 2.0, 4.0, 3.0, 5.0],
+        "bandwidth": [2.0, 1.0, 3.0, 5.0, 4.0],
+        **kwargs,
+    }
     with pytest.raises(ValueError, match=message):
         stats.elasticities(data["throughput"], data["size"], data["bandwidth"], n_resamples=10)
 

@@ -9,32 +9,37 @@ before the bad edit survives unchanged.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import pytest
 import yaml
+from conftest import RAW
 
 from hbmcycle.data.build import ValidationError, build
 from hbmcycle.data.validate import load_all
 
-from conftest import RAW
-
 SRC = "https://example.org/datasheet"
-ACC_HEADER = ("accelerator_id,vendor,product,announce_date,ship_year,status,form_factor,process_node,memory_type,"
-              "memory_gb,memory_bw_tb_s,hbm_stacks,sram_mb,sram_bw_tb_s,bf16_dense_tflops,fp8_dense_tflops,"
-              "fp4_dense_tflops,int8_dense_tops,tdp_w,scaleup_domain_size,scaleup_bw_gb_s,price_usd,exempt_checks,"
-              "source,as_of,confidence,notes")
+ACC_HEADER = (
+    "accelerator_id,vendor,product,announce_date,ship_year,status,form_factor,process_node,memory_type,"
+    "memory_gb,memory_bw_tb_s,hbm_stacks,sram_mb,sram_bw_tb_s,bf16_dense_tflops,fp8_dense_tflops,"
+    "fp4_dense_tflops,int8_dense_tops,tdp_w,scaleup_domain_size,scaleup_bw_gb_s,price_usd,exempt_checks,"
+    "source,as_of,confidence,notes"
+)
 ACC_ROWS = [
-    f"x_h100,NVIDIA,H100 SXM,2022-03-22,2022,shipping,SXM,4N,HBM3,80,3.35,5,50,,989.5,1979,,1979,700,8,900,,,{SRC},2022-03-22,high,",
-    f"x_h200,NVIDIA,H200,2023-11-13,2024,shipping,SXM,4N,HBM3E,141,4.8,6,50,,989.5,1979,,1979,700,8,900,,,{SRC},2023-11-13,high,\"a note, with a comma\"",
+    "x_h100,NVIDIA,H100 SXM,2022-03-22,2022,shipping,SXM,4N,HBM3,80,3.35,5,50,,989.5,1979,,1979,700,8,900,,,"
+    f"{SRC},2022-03-22,high,",
+    "x_h200,NVIDIA,H200,2023-11-13,2024,shipping,SXM,4N,HBM3E,141,4.8,6,50,,989.5,1979,,1979,700,8,900,,,"
+    f'{SRC},2023-11-13,high,"a note, with a comma"',
     f"x_lpu,Groq,LPU,2023-01-01,2023,shipping,card,14nm,SRAM,0.23,80,,230,80,188,,,750,375,,,,,{SRC},2023-01-01,medium,",
 ]
-GEN_HEADER = ("generation,jedec_standard,jedec_date,interface_width_bits,pin_rate_gbps_min,pin_rate_gbps_jedec_max,"
-              "pin_rate_gbps_shipping_max,bw_per_stack_gb_s_jedec_max,die_density_gbit_max,stack_heights,"
-              "max_capacity_per_stack_gb,first_mass_production_year,status,source,as_of,confidence,notes")
+GEN_HEADER = (
+    "generation,jedec_standard,jedec_date,interface_width_bits,pin_rate_gbps_min,pin_rate_gbps_jedec_max,"
+    "pin_rate_gbps_shipping_max,bw_per_stack_gb_s_jedec_max,die_density_gbit_max,stack_heights,"
+    "max_capacity_per_stack_gb,first_mass_production_year,status,source,as_of,confidence,notes"
+)
 GEN_ROWS = [
     f"HBM3,JESD238,2022-01-27,1024,4.8,6.4,6.4,819,16,4;8;12,24,2022,standard,{SRC},2022-01-27,high,",
     f"HBM3E,JESD238A,2023-01-01,1024,6.4,9.8,9.8,1229,24,8;12;16,48,2024,standard,{SRC},2024-02-26,high,",
@@ -71,8 +76,14 @@ def rows_with(index: int, column: str, value: str):
 
 
 def csv_case(name, index, column, value, fragment):
-    return Case(name, lambda raw: write_fixture(raw, rows_with(index, column, value)),
-                "accelerators.csv", index + 2, column, fragment)
+    return Case(
+        name,
+        lambda raw: write_fixture(raw, rows_with(index, column, value)),
+        "accelerators.csv",
+        index + 2,
+        column,
+        fragment,
+    )
 
 
 def edit_yaml(raw: Path, table: str, edit) -> None:
@@ -105,33 +116,118 @@ CASES = [
     csv_case("fp8 below bf16", 1, "fp8_dense_tflops", "500", "must not fall at lower precision"),
     csv_case("bandwidth inconsistent with stacks", 0, "memory_bw_tb_s", "9.9", "implies"),
     csv_case("exemption not allowed", 0, "exempt_checks", "everything", "not an allowed value"),
-    Case("duplicate key", lambda raw: write_fixture(raw, ACC_ROWS + [ACC_ROWS[0]]),
-         "accelerators.csv", 5, "accelerator_id", "duplicate primary key"),
-    Case("extra field", lambda raw: write_fixture(raw, ACC_ROWS[:2] + [ACC_ROWS[2] + ",surplus"]),
-         "accelerators.csv", 4, "", "fields, expected"),
-    Case("empty file", lambda raw: (write_fixture(raw), raw_bytes(raw, b"")),
-         "accelerators.csv", 0, "", "file is empty"),
-    Case("header only", lambda raw: (write_fixture(raw), raw_bytes(raw, ACC_HEADER.encode() + b"\n")),
-         "accelerators.csv", 0, "", "no rows"),
-    Case("wrong header", lambda raw: (write_fixture(raw), raw_bytes(
-        raw, ("\n".join([ACC_HEADER.replace("memory_gb", "memory_tb"), *ACC_ROWS]) + "\n").encode())),
-        "accelerators.csv", 1, "", "missing memory_gb; unexpected memory_tb"),
-    Case("non-UTF-8 bytes", lambda raw: (write_fixture(raw), raw_bytes(
-        raw, ("\n".join([ACC_HEADER, ACC_ROWS[0], ACC_ROWS[1]]) + "\n").encode() + ACC_ROWS[2].replace("LPU", "LPU\xe9").encode("latin-1") + b"\n")),
-        "accelerators.csv", 4, "", "is not UTF-8"),
-    Case("unterminated quote", lambda raw: write_fixture(raw, ACC_ROWS + ['x_bad,"NVIDIA,oops']),
-         "accelerators.csv", 5, "", "malformed CSV"),
-    Case("sidecar unit contradicts column name", lambda raw: (write_fixture(raw), edit_yaml(
-        raw, "accelerators", lambda d: d["columns"]["memory_gb"].update(unit="TB"))),
-        "accelerators.yaml", 0, "", "unit must be GB"),
-    Case("source path that is not in the repository", lambda raw: (write_fixture(raw), edit_yaml(
-        raw, "accelerators", lambda d: d["sources"].append(
-            {"id": "own_log", "producer": "us", "title": "log", "path": "data/raw/vintages/none.json", "accessed": "2026-11-26"}))),
-        "accelerators.yaml", 0, "", "does not exist in the repository"),
-    Case("csv without sidecar", lambda raw: (write_fixture(raw), (raw / "orphan.csv").write_text("a\n1\n")),
-         "orphan.csv", 0, "", "no metadata sidecar"),
-    Case("broken generation table", lambda raw: write_fixture(raw, gen_rows=GEN_ROWS[:1] + [GEN_ROWS[1].replace("1024", "wide", 1)]),
-         "hbm_generations.csv", 3, "interface_width_bits", "is not an integer"),
+    Case(
+        "duplicate key",
+        lambda raw: write_fixture(raw, ACC_ROWS + [ACC_ROWS[0]]),
+        "accelerators.csv",
+        5,
+        "accelerator_id",
+        "duplicate primary key",
+    ),
+    Case(
+        "extra field",
+        lambda raw: write_fixture(raw, ACC_ROWS[:2] + [ACC_ROWS[2] + ",surplus"]),
+        "accelerators.csv",
+        4,
+        "",
+        "fields, expected",
+    ),
+    Case(
+        "empty file", lambda raw: (write_fixture(raw), raw_bytes(raw, b"")), "accelerators.csv", 0, "", "file is empty"
+    ),
+    Case(
+        "header only",
+        lambda raw: (write_fixture(raw), raw_bytes(raw, ACC_HEADER.encode() + b"\n")),
+        "accelerators.csv",
+        0,
+        "",
+        "no rows",
+    ),
+    Case(
+        "wrong header",
+        lambda raw: (
+            write_fixture(raw),
+            raw_bytes(raw, ("\n".join([ACC_HEADER.replace("memory_gb", "memory_tb"), *ACC_ROWS]) + "\n").encode()),
+        ),
+        "accelerators.csv",
+        1,
+        "",
+        "missing memory_gb; unexpected memory_tb",
+    ),
+    Case(
+        "non-UTF-8 bytes",
+        lambda raw: (
+            write_fixture(raw),
+            raw_bytes(
+                raw,
+                ("\n".join([ACC_HEADER, ACC_ROWS[0], ACC_ROWS[1]]) + "\n").encode()
+                + ACC_ROWS[2].replace("LPU", "LPU\xe9").encode("latin-1")
+                + b"\n",
+            ),
+        ),
+        "accelerators.csv",
+        4,
+        "",
+        "is not UTF-8",
+    ),
+    Case(
+        "unterminated quote",
+        lambda raw: write_fixture(raw, ACC_ROWS + ['x_bad,"NVIDIA,oops']),
+        "accelerators.csv",
+        5,
+        "",
+        "malformed CSV",
+    ),
+    Case(
+        "sidecar unit contradicts column name",
+        lambda raw: (
+            write_fixture(raw),
+            edit_yaml(raw, "accelerators", lambda d: d["columns"]["memory_gb"].update(unit="TB")),
+        ),
+        "accelerators.yaml",
+        0,
+        "",
+        "unit must be GB",
+    ),
+    Case(
+        "source path that is not in the repository",
+        lambda raw: (
+            write_fixture(raw),
+            edit_yaml(
+                raw,
+                "accelerators",
+                lambda d: d["sources"].append(
+                    {
+                        "id": "own_log",
+                        "producer": "us",
+                        "title": "log",
+                        "path": "data/raw/vintages/none.json",
+                        "accessed": "2026-11-26",
+                    }
+                ),
+            ),
+        ),
+        "accelerators.yaml",
+        0,
+        "",
+        "does not exist in the repository",
+    ),
+    Case(
+        "csv without sidecar",
+        lambda raw: (write_fixture(raw), (raw / "orphan.csv").write_text("a\n1\n")),
+        "orphan.csv",
+        0,
+        "",
+        "no metadata sidecar",
+    ),
+    Case(
+        "broken generation table",
+        lambda raw: write_fixture(raw, gen_rows=GEN_ROWS[:1] + [GEN_ROWS[1].replace("1024", "wide", 1)]),
+        "hbm_generations.csv",
+        3,
+        "interface_width_bits",
+        "is not an integer",
+    ),
 ]
 
 
@@ -159,10 +255,14 @@ def test_malformed_input_is_located_and_old_database_survives(project, case):
     with pytest.raises(ValidationError) as info:
         build(raw=raw, db=db, parquet=project / "data" / "processed" / "parquet")
 
-    matching = [p for p in info.value.problems
-                if p.file.endswith(case.file) and p.line == case.line and p.column == case.column
-                and case.fragment in p.message]
-    assert matching, f"no problem at {case.file}:{case.line} {case.column!r} containing {case.fragment!r}; got:\n{info.value}"
+    matching = [
+        p
+        for p in info.value.problems
+        if p.file.endswith(case.file) and p.line == case.line and p.column == case.column and case.fragment in p.message
+    ]
+    assert matching, (
+        f"no problem at {case.file}:{case.line} {case.column!r} containing {case.fragment!r}; got:\n{info.value}"
+    )
     assert digest(db) == before
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM accelerators").fetchone()[0] == 3

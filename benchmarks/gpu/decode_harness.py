@@ -41,8 +41,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 # (model_id, [(batch, context), ...]) chosen so weights + KV fit in 80 GB.
 PLAN = {
-    "llama-3.1-8b": [(1, 1024), (1, 8192), (1, 32768), (8, 1024), (8, 8192), (32, 1024), (32, 4096),
-                     (64, 2048), (128, 1024), (256, 512), (16, 16384)],
+    "llama-3.1-8b": [
+        (1, 1024),
+        (1, 8192),
+        (1, 32768),
+        (8, 1024),
+        (8, 8192),
+        (32, 1024),
+        (32, 4096),
+        (64, 2048),
+        (128, 1024),
+        (256, 512),
+        (16, 16384),
+    ],
     "qwen2.5-14b": [(1, 1024), (1, 8192), (8, 4096), (16, 4096), (64, 2048), (128, 1024)],
 }
 SMOKE_PLAN = {"llama-3.1-8b": [(1, 64), (4, 32)]}
@@ -74,7 +85,7 @@ class DecodeStep:
     def __init__(self, shape: dict, batch: int, context: int, device: str, dtype=torch.bfloat16, small: bool = False):
         s = shape
         scale = 0.02
-        new = lambda *dims: (torch.randn(*dims, device=device, dtype=dtype) * scale)  # noqa: E731
+        new = lambda *dims: torch.randn(*dims, device=device, dtype=dtype) * scale
         qkv_out = (s["heads"] + 2 * s["kv_heads"]) * s["head_dim"]
         if small:  # smoke test on CPU: shrink widths, keep the structure
             s = {**s, "hidden": 64, "heads": 4, "kv_heads": 2, "head_dim": 16, "ffn": 128, "vocab": 256}
@@ -109,7 +120,7 @@ class DecodeStep:
             q, k, v = (h @ self.w_qkv[layer]).split([nh * hd, nkv * hd, nkv * hd], dim=-1)
             # Repeat KV heads explicitly: SDPA's enable_gqa path falls back to the math kernel,
             # which materialises the L x L score matrix; flash attention needs equal head counts.
-            heads_first = lambda t, count: t.view(1, n, count, hd).transpose(1, 2)  # noqa: E731  (1, heads, n, hd)
+            heads_first = lambda t, count: t.view(1, n, count, hd).transpose(1, 2)
             k_full = heads_first(k, nkv).repeat_interleave(nh // nkv, dim=1)
             v_full = heads_first(v, nkv).repeat_interleave(nh // nkv, dim=1)
             with sdpa_kernel(PREFILL_KERNELS if x.is_cuda else [SDPBackend.MATH]):
@@ -128,8 +139,9 @@ class DecodeStep:
             q, k, v = (h @ self.w_qkv[layer]).split([nh * hd, nkv * hd, nkv * hd], dim=-1)
             self.k_cache[layer, :, :, self.position] = k.view(b, nkv, hd)
             self.v_cache[layer, :, :, self.position] = v.view(b, nkv, hd)
-            attn = F.scaled_dot_product_attention(q.view(b, nh, 1, hd), self.k_cache[layer], self.v_cache[layer],
-                                                  enable_gqa=True)
+            attn = F.scaled_dot_product_attention(
+                q.view(b, nh, 1, hd), self.k_cache[layer], self.v_cache[layer], enable_gqa=True
+            )
             x = x + attn.reshape(b, nh * hd) @ self.w_o[layer]
             gate, up = (F.rms_norm(x, (s["hidden"],), self.norm) @ self.w_gate_up[layer]).chunk(2, dim=-1)
             x = x + (F.silu(gate) * up) @ self.w_down[layer]
@@ -218,7 +230,9 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     plan = SMOKE_PLAN if args.smoke else PLAN
     if args.prefill:
-        plan = {m: [(1, n) for n in lengths] for m, lengths in (SMOKE_PREFILL_PLAN if args.smoke else PREFILL_PLAN).items()}
+        plan = {
+            m: [(1, n) for n in lengths] for m, lengths in (SMOKE_PREFILL_PLAN if args.smoke else PREFILL_PLAN).items()
+        }
     log = {
         "device": torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu",
         "torch": torch.__version__,
@@ -235,23 +249,51 @@ def main() -> None:
             # Prefill needs no KV cache of its own here: a 1-position cache keeps memory free.
             step = DecodeStep(shape, batch, 1 if args.prefill else context, device, small=args.smoke)
             with torch.no_grad():
-                times = (time_prefill(step, context, device, args.replays // 3) if args.prefill
-                         else time_step(step, device, args.replays))
+                times = (
+                    time_prefill(step, context, device, args.replays // 3)
+                    if args.prefill
+                    else time_step(step, device, args.replays)
+                )
             median = statistics.median(times)
-            run = {"model_id": model_id, "batch": batch, "context": context, "median_ms": median,
-                   "min_ms": min(times), "max_ms": max(times), "weight_gb": step.weight_bytes() / 1e9,
-                   "kv_gb": step.kv_bytes() / 1e9,
-                   "effective_tb_s": (step.weight_bytes() + step.kv_bytes()) / (median / 1e3) / 1e12}
+            run = {
+                "model_id": model_id,
+                "batch": batch,
+                "context": context,
+                "median_ms": median,
+                "min_ms": min(times),
+                "max_ms": max(times),
+                "weight_gb": step.weight_bytes() / 1e9,
+                "kv_gb": step.kv_bytes() / 1e9,
+                "effective_tb_s": (step.weight_bytes() + step.kv_bytes()) / (median / 1e3) / 1e12,
+            }
             log["runs"].append(run)
             print(json.dumps(run), flush=True)
             if args.prefill:
-                rows.append({"measurement_id": f"harness_h100_{model_id.replace('.', '')}_ttft_l{context}",
-                             "model_id": model_id, "batch_size": 1, "input_tokens": context, "output_tokens": 1,
-                             "metric": "ttft", "tokens_per_s": "", "ttft_ms": round(median, 4)})
+                rows.append(
+                    {
+                        "measurement_id": f"harness_h100_{model_id.replace('.', '')}_ttft_l{context}",
+                        "model_id": model_id,
+                        "batch_size": 1,
+                        "input_tokens": context,
+                        "output_tokens": 1,
+                        "metric": "ttft",
+                        "tokens_per_s": "",
+                        "ttft_ms": round(median, 4),
+                    }
+                )
             else:
-                rows.append({"measurement_id": f"harness_h100_{model_id.replace('.', '')}_b{batch}_l{context}",
-                             "model_id": model_id, "batch_size": batch, "input_tokens": context - 1, "output_tokens": 2,
-                             "metric": "per_user", "tokens_per_s": round(1e3 / median, 3), "ttft_ms": ""})
+                rows.append(
+                    {
+                        "measurement_id": f"harness_h100_{model_id.replace('.', '')}_b{batch}_l{context}",
+                        "model_id": model_id,
+                        "batch_size": batch,
+                        "input_tokens": context - 1,
+                        "output_tokens": 2,
+                        "metric": "per_user",
+                        "tokens_per_s": round(1e3 / median, 3),
+                        "ttft_ms": "",
+                    }
+                )
             del step
             if device == "cuda":
                 torch.cuda.empty_cache()

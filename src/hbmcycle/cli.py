@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
-
-app = typer.Typer(help="Data and models for the economics of AI memory.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Data and models for the economics of AI memory.", no_args_is_help=True, pretty_exceptions_enable=False
+)
 
 
 def _mount_area_clis() -> None:
@@ -24,7 +24,9 @@ def _mount_area_clis() -> None:
     app.command("frontier")(frontier_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
-    app.add_typer(hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation.")
+    app.add_typer(
+        hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."
+    )
 
 
 _mount_area_clis()
@@ -33,8 +35,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 @app.command("report")
 def report(
-    name: Annotated[Optional[list[str]], typer.Argument(help="Notebook names (default: all).")] = None,
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="key=value parameter (repeatable).")] = None,
+    name: Annotated[list[str] | None, typer.Argument(help="Notebook names (default: all).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value parameter (repeatable).")] = None,
 ) -> None:
     """Execute the notebooks with papermill and write HTML to reports/."""
     from rich.progress import Progress

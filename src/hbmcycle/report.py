@@ -45,17 +45,26 @@ def render(notebook: Path, parameters: dict | None = None, out_dir: Path | None 
     nbformat.write(jupytext.read(notebook), source_nb)
     try:
         papermill.execute_notebook(
-            str(source_nb), str(executed_nb), parameters=parameters or {},
-            kernel_name="python3", progress_bar=False, cwd=str(paths.repo_root()),
+            str(source_nb),
+            str(executed_nb),
+            parameters=parameters or {},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(paths.repo_root()),
             # Quiet the kernel's own start-up log (TCP warning, interrupt notice) in `make report`.
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )
     except papermill.PapermillExecutionError as exc:
-        raise ReportError(f"{notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue} "
-                          f"(executed notebook kept at {executed_nb}; previous report left intact)") from exc
+        raise ReportError(
+            f"{notebook}: cell {exc.exec_count} raised {exc.ename}: {exc.evalue} "
+            f"(executed notebook kept at {executed_nb}; previous report left intact)"
+        ) from exc
     exporter = HTMLExporter(
-        template_name="offline", extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nbformat.read(executed_nb, as_version=4))
     target = out_dir / f"{notebook.stem}.html"

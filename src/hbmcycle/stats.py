@@ -66,8 +66,10 @@ def log_positive(values, name: str) -> np.ndarray:
     array = _as_float(values, name)
     bad = array <= 0
     if bad.any():
-        raise ValueError(f"{name}: log needs positive values; got {array[bad][:5].tolist()} at positions "
-                         f"{np.flatnonzero(bad)[:5].tolist()}")
+        raise ValueError(
+            f"{name}: log needs positive values; got {array[bad][:5].tolist()} at positions "
+            f"{np.flatnonzero(bad)[:5].tolist()}"
+        )
     return np.log(array)
 
 
@@ -77,11 +79,15 @@ def _check_design(y: np.ndarray, regressors: dict[str, np.ndarray]) -> None:
         if len(column) != n:
             raise ValueError(f"{name} has {len(column)} values but the response has {n}")
     if n < p + 1:
-        raise ValueError(f"{n} points for {p} parameters (intercept + {', '.join(regressors)}): "
-                         f"need at least {p + 1} to estimate a standard error")
+        raise ValueError(
+            f"{n} points for {p} parameters (intercept + {', '.join(regressors)}): "
+            f"need at least {p + 1} to estimate a standard error"
+        )
     for name, column in regressors.items():
         if np.ptp(column) == 0:
-            raise ValueError(f"{name} has zero variance (all values equal {column[0]:g}); its elasticity is not identified")
+            raise ValueError(
+                f"{name} has zero variance (all values equal {column[0]:g}); its elasticity is not identified"
+            )
 
 
 def ols(y, regressors: dict[str, np.ndarray], level: float = DEFAULT_LEVEL) -> Fit:
@@ -108,8 +114,18 @@ def ols(y, regressors: dict[str, np.ndarray], level: float = DEFAULT_LEVEL) -> F
     t_crit = scipy_stats.t.ppf(0.5 + level / 2.0, dof)
     tss = float(((y - y.mean()) ** 2).sum())
     r2 = 1.0 - rss / tss if tss > 0 else 1.0
-    return Fit(terms=("intercept", *columns), coef=coef, se=se, t_low=coef - t_crit * se, t_high=coef + t_crit * se,
-               n=n, dof=dof, r2=r2, residual_sd=float(np.sqrt(sigma2)), level=level)
+    return Fit(
+        terms=("intercept", *columns),
+        coef=coef,
+        se=se,
+        t_low=coef - t_crit * se,
+        t_high=coef + t_crit * se,
+        n=n,
+        dof=dof,
+        r2=r2,
+        residual_sd=float(np.sqrt(sigma2)),
+        level=level,
+    )
 
 
 def _coefficients(y: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -119,8 +135,13 @@ def _coefficients(y: np.ndarray, X: np.ndarray) -> np.ndarray:
     return np.linalg.lstsq(X, y, rcond=None)[0]
 
 
-def bootstrap(y, regressors: dict[str, np.ndarray], n_resamples: int = DEFAULT_BOOTSTRAP, level: float = DEFAULT_LEVEL,
-              seed: int = 0) -> tuple[np.ndarray, np.ndarray, int]:
+def bootstrap(
+    y,
+    regressors: dict[str, np.ndarray],
+    n_resamples: int = DEFAULT_BOOTSTRAP,
+    level: float = DEFAULT_LEVEL,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs-bootstrap percentile interval per term: (low, high, resamples used).
 
     Rows are drawn with replacement; resamples whose design is rank-deficient (for example
@@ -198,9 +219,16 @@ def elasticity_regressors(size, bandwidth, form: str) -> dict[str, np.ndarray]:
     raise ValueError(f"unknown form {form!r}; valid: {', '.join(FORMS)}")
 
 
-def elasticities(throughput, size, bandwidth, forms=FORMS, level: float = DEFAULT_LEVEL,
-                 n_resamples: int = DEFAULT_BOOTSTRAP, seed: int = 0,
-                 controls: dict[str, np.ndarray] | None = None) -> pl.DataFrame:
+def elasticities(
+    throughput,
+    size,
+    bandwidth,
+    forms=FORMS,
+    level: float = DEFAULT_LEVEL,
+    n_resamples: int = DEFAULT_BOOTSTRAP,
+    seed: int = 0,
+    controls: dict[str, np.ndarray] | None = None,
+) -> pl.DataFrame:
     """Elasticity table: one row per (form, term) with the estimate and its three intervals.
 
     ``controls`` are extra regressors entered as given (not logged) in every form, e.g. a 0/1
@@ -218,7 +246,9 @@ def elasticities(throughput, size, bandwidth, forms=FORMS, level: float = DEFAUL
         if len(column) != len(y):
             raise ValueError(f"{name} has {len(column)} values but the response has {len(y)}")
         if np.ptp(column) == 0:
-            raise ValueError(f"{name} has zero variance (all values equal {column[0]:g}); its elasticity is not identified")
+            raise ValueError(
+                f"{name} has zero variance (all values equal {column[0]:g}); its elasticity is not identified"
+            )
     rows = []
     for form in forms:
         regressors = {**elasticity_regressors(size, bandwidth, form), **(controls or {})}
@@ -231,20 +261,46 @@ def elasticities(throughput, size, bandwidth, forms=FORMS, level: float = DEFAUL
             if term == "intercept":
                 continue
             column = loo[:, j][np.isfinite(loo[:, j])]
-            rows.append({
-                "form": form, "term": term, "estimate": fit.coef[j], "se": fit.se[j],
-                "t_low": fit.t_low[j], "t_high": fit.t_high[j],
-                "boot_low": boot_low[j], "boot_high": boot_high[j], "boot_used": used,
-                "loo_min": column.min() if len(column) else np.nan, "loo_max": column.max() if len(column) else np.nan,
-                "n": fit.n, "dof": fit.dof, "r2": fit.r2, "level": level,
-            })
-    schema = {"form": pl.Utf8, "term": pl.Utf8, "estimate": pl.Float64, "se": pl.Float64, "t_low": pl.Float64,
-              "t_high": pl.Float64, "boot_low": pl.Float64, "boot_high": pl.Float64, "boot_used": pl.Int64,
-              "loo_min": pl.Float64, "loo_max": pl.Float64, "n": pl.Int64, "dof": pl.Int64, "r2": pl.Float64,
-              "level": pl.Float64}
+            rows.append(
+                {
+                    "form": form,
+                    "term": term,
+                    "estimate": fit.coef[j],
+                    "se": fit.se[j],
+                    "t_low": fit.t_low[j],
+                    "t_high": fit.t_high[j],
+                    "boot_low": boot_low[j],
+                    "boot_high": boot_high[j],
+                    "boot_used": used,
+                    "loo_min": column.min() if len(column) else np.nan,
+                    "loo_max": column.max() if len(column) else np.nan,
+                    "n": fit.n,
+                    "dof": fit.dof,
+                    "r2": fit.r2,
+                    "level": level,
+                }
+            )
+    schema = {
+        "form": pl.Utf8,
+        "term": pl.Utf8,
+        "estimate": pl.Float64,
+        "se": pl.Float64,
+        "t_low": pl.Float64,
+        "t_high": pl.Float64,
+        "boot_low": pl.Float64,
+        "boot_high": pl.Float64,
+        "boot_used": pl.Int64,
+        "loo_min": pl.Float64,
+        "loo_max": pl.Float64,
+        "n": pl.Int64,
+        "dof": pl.Int64,
+        "r2": pl.Float64,
+        "level": pl.Float64,
+    }
     if not rows:
-        raise ValueError(f"{len(y)} points are too few for any of the forms {', '.join(forms)} "
-                         f"(each needs parameters + 1 points)")
+        raise ValueError(
+            f"{len(y)} points are too few for any of the forms {', '.join(forms)} (each needs parameters + 1 points)"
+        )
     return pl.DataFrame(rows, schema=schema)
 
 

@@ -7,5 +7,13 @@ model), `backtest` (the model run against observed DRAM cycles) and `cli`.
 """
 
 # The tables the cycle analysis reads (hbmcycle.data.db.read_tables(TABLES, missing_ok=True)).
-TABLES = ("dram_market", "dram_prices", "accelerator_shipments", "accelerators", "hbm_generations",
-          "hbm_products", "pc_dram", "ddr_generations")
+TABLES = (
+    "dram_market",
+    "dram_prices",
+    "accelerator_shipments",
+    "accelerators",
+    "hbm_generations",
+    "hbm_products",
+    "pc_dram",
+    "ddr_generations",
+)

@@ -11,7 +11,7 @@ compared as distributions; `fit` grid-searches the least-known parameters
 from __future__ import annotations
 
 import itertools
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import polars as pl
@@ -27,10 +27,14 @@ def annual_industry_revenue(dram_market: pl.DataFrame) -> pl.DataFrame:
     """Annual industry DRAM revenue rows (year, dram_revenue_usd_b, is_forecast), sorted; years
     without a value are dropped (gaps are listed by `missing_years`)."""
     return (
-        dram_market.filter((pl.col("company") == "industry") & pl.col("quarter").is_null()
-                           & pl.col("dram_revenue_usd_b").is_not_null())
-        .select(pl.col("year").cast(pl.Int64), pl.col("dram_revenue_usd_b").cast(pl.Float64),
-                pl.col("is_forecast").cast(pl.Boolean))
+        dram_market.filter(
+            (pl.col("company") == "industry") & pl.col("quarter").is_null() & pl.col("dram_revenue_usd_b").is_not_null()
+        )
+        .select(
+            pl.col("year").cast(pl.Int64),
+            pl.col("dram_revenue_usd_b").cast(pl.Float64),
+            pl.col("is_forecast").cast(pl.Boolean),
+        )
         .sort("year")
     )
 
@@ -45,13 +49,19 @@ def observed_summary(revenue: pl.DataFrame, min_swing: float = 0.15) -> dict[str
     return history.cycle_summary(turns)
 
 
-def simulated_stats(params: CycleParams, years: int = 30, paths: int = 500, seed: int = 0,
-                    burn_in_years: int = 3, min_swing: float = 0.15) -> pl.DataFrame:
+def simulated_stats(
+    params: CycleParams,
+    years: int = 30,
+    paths: int = 500,
+    seed: int = 0,
+    burn_in_years: int = 3,
+    min_swing: float = 0.15,
+) -> pl.DataFrame:
     """Cycle statistics (one row per path: METRICS, NaN where a path has too few turns) of the
     model's annual revenue index over `years` years after a burn-in."""
     total_q = 4 * (years + burn_in_years)
     result = simulate(params, paths=paths, quarters=total_q, seed=seed, progress=False)
-    annual = result.revenue[4 * burn_in_years:].reshape(years, 4, paths).sum(axis=1).astype(float)
+    annual = result.revenue[4 * burn_in_years :].reshape(years, 4, paths).sum(axis=1).astype(float)
     rows = []
     for i in range(paths):
         turns = history.turning_points(np.arange(years), annual[:, i], min_swing)
@@ -67,9 +77,18 @@ def compare(observed: dict[str, float], stats: pl.DataFrame) -> pl.DataFrame:
         x = stats[m].drop_nans().drop_nulls().to_numpy()
         q = np.quantile(x, [0.1, 0.5, 0.9]) if x.size else [np.nan] * 3
         rows.append((m, observed[m], float(q[1]), float(q[0]), float(q[2]), x.size / max(stats.height, 1)))
-    return pl.DataFrame(rows, schema={"metric": pl.String, "observed": pl.Float64, "model_median": pl.Float64,
-                                      "model_p10": pl.Float64, "model_p90": pl.Float64,
-                                      "share_of_paths_with_cycles": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "metric": pl.String,
+            "observed": pl.Float64,
+            "model_median": pl.Float64,
+            "model_p10": pl.Float64,
+            "model_p90": pl.Float64,
+            "share_of_paths_with_cycles": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def mismatch(observed: dict[str, float], stats: pl.DataFrame) -> float:
@@ -84,8 +103,14 @@ def mismatch(observed: dict[str, float], stats: pl.DataFrame) -> float:
     return float(loss)
 
 
-def fit(observed: dict[str, float], params: CycleParams, grid: Mapping[str, Iterable[float]],
-        years: int = 30, paths: int = 300, seed: int = 0) -> pl.DataFrame:
+def fit(
+    observed: dict[str, float],
+    params: CycleParams,
+    grid: Mapping[str, Iterable[float]],
+    years: int = 30,
+    paths: int = 300,
+    seed: int = 0,
+) -> pl.DataFrame:
     """Grid search: one row per combination of the `grid` values (parameter name -> values) with
     the model medians and the mismatch, best first. Same seed everywhere, so differences come
     from the parameters alone."""

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from hbmcycle.cycle import scenarios, simulate as sim
+from hbmcycle.cycle import scenarios
+from hbmcycle.cycle import simulate as sim
 
 app = typer.Typer(help="HBM / DRAM supply-cycle scenarios (Monte Carlo).", no_args_is_help=True)
 
@@ -23,7 +24,7 @@ def _group() -> None:
 @app.command()
 def simulate(
     scenario: Annotated[str, typer.Option("--scenario", "-s", help="Named scenario from scenarios.yaml.")] = "base",
-    param: Annotated[Optional[list[str]], typer.Option("--param", "-p", help="Override NAME=VALUE (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="Override NAME=VALUE (repeatable).")] = None,
     paths: Annotated[int, typer.Option(min=1, max=2_000_000, help="Monte Carlo paths.")] = 10_000,
     horizon_quarters: Annotated[int, typer.Option(min=1, max=400, help="Quarters to simulate.")] = 40,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 0,
@@ -35,7 +36,9 @@ def simulate(
     except scenarios.ParameterError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from None
-    result = sim.simulate(params, paths=paths, quarters=horizon_quarters, seed=seed, progress=None if not as_json else False)
+    result = sim.simulate(
+        params, paths=paths, quarters=horizon_quarters, seed=seed, progress=None if not as_json else False
+    )
     digest = sim.summary(result) | {"scenario": scenario, "seed": seed}
     if as_json:
         typer.echo(json.dumps(digest, indent=2))
@@ -48,8 +51,16 @@ def simulate(
     for row in digest["by_year"]:
         sel = years == row["year"]
         med = {v: float(np.median(result.get(v)[sel][-1])) for v in ("price", "utilisation", "balance")}
-        table.add_row(str(row["year"]), f"{row['glut_probability']:.1%}", f"{row['shortage_probability']:.1%}",
-                      f"{med['price']:.2f}", f"{med['utilisation']:.1%}", f"{med['balance']:+.1%}")
+        table.add_row(
+            str(row["year"]),
+            f"{row['glut_probability']:.1%}",
+            f"{row['shortage_probability']:.1%}",
+            f"{med['price']:.2f}",
+            f"{med['utilisation']:.1%}",
+            f"{med['balance']:+.1%}",
+        )
     console.print(table)
-    console.print("Medians at each year's last quarter. Glut: supply capacity >= "
-                  f"{params.glut_excess:.0%} above demand at the normal price in some quarter of the year.")
+    console.print(
+        "Medians at each year's last quarter. Glut: supply capacity >= "
+        f"{params.glut_excess:.0%} above demand at the normal price in some quarter of the year."
+    )

@@ -87,8 +87,11 @@ def demand_by_generation(content: pl.DataFrame) -> pl.DataFrame:
 def accelerator_memory_by_year(accelerators: pl.DataFrame) -> pl.DataFrame:
     """HBM per accelerator package by ship year: max and median memory_gb over HBM products."""
     return (
-        accelerators.filter(pl.col("memory_type").str.starts_with("HBM") & pl.col("ship_year").is_not_null()
-                            & pl.col("memory_gb").is_not_null())
+        accelerators.filter(
+            pl.col("memory_type").str.starts_with("HBM")
+            & pl.col("ship_year").is_not_null()
+            & pl.col("memory_gb").is_not_null()
+        )
         .group_by("ship_year")
         .agg(max_gb=pl.col("memory_gb").max(), median_gb=pl.col("memory_gb").median(), products=pl.len())
         .rename({"ship_year": "year"})
@@ -99,15 +102,26 @@ def accelerator_memory_by_year(accelerators: pl.DataFrame) -> pl.DataFrame:
 def memory_per_device(pc_dram: pl.DataFrame, accelerators: pl.DataFrame) -> pl.DataFrame:
     """Long frame (year, series, gb) of average DRAM per PC/phone/server and the largest and median
     HBM per accelerator shipped that year: the data behind the log-axis comparison."""
-    dev = pc_dram.select(pl.col("year").cast(pl.Int64), series=pl.lit("average DRAM per ") + pl.col("device"),
-                         gb=pl.col("avg_dram_gb").cast(pl.Float64)).drop_nulls("gb")
+    dev = pc_dram.select(
+        pl.col("year").cast(pl.Int64),
+        series=pl.lit("average DRAM per ") + pl.col("device"),
+        gb=pl.col("avg_dram_gb").cast(pl.Float64),
+    ).drop_nulls("gb")
     acc = accelerator_memory_by_year(accelerators)
-    acc_long = pl.concat([
-        acc.select(pl.col("year").cast(pl.Int64), series=pl.lit("largest HBM per accelerator"),
-                   gb=pl.col("max_gb").cast(pl.Float64)),
-        acc.select(pl.col("year").cast(pl.Int64), series=pl.lit("median HBM per accelerator"),
-                   gb=pl.col("median_gb").cast(pl.Float64)),
-    ])
+    acc_long = pl.concat(
+        [
+            acc.select(
+                pl.col("year").cast(pl.Int64),
+                series=pl.lit("largest HBM per accelerator"),
+                gb=pl.col("max_gb").cast(pl.Float64),
+            ),
+            acc.select(
+                pl.col("year").cast(pl.Int64),
+                series=pl.lit("median HBM per accelerator"),
+                gb=pl.col("median_gb").cast(pl.Float64),
+            ),
+        ]
+    )
     return pl.concat([dev, acc_long]).sort("series", "year")
 
 
@@ -117,11 +131,28 @@ def growth_rates(per_device: pl.DataFrame) -> pl.DataFrame:
     for (name,), g in per_device.group_by("series", maintain_order=True):
         years, gb = g["year"].to_numpy(), g["gb"].to_numpy()
         ok = np.unique(years).size >= 2
-        rows.append((name, int(years.min()), int(years.max()), float(gb[years.argmin()]), float(gb[years.argmax()]),
-                     history.loglinear_cagr(years, gb) if ok else None))
-    return pl.DataFrame(rows, schema={"series": pl.String, "first_year": pl.Int64, "last_year": pl.Int64,
-                                      "first_gb": pl.Float64, "last_gb": pl.Float64, "cagr": pl.Float64},
-                        orient="row")
+        rows.append(
+            (
+                name,
+                int(years.min()),
+                int(years.max()),
+                float(gb[years.argmin()]),
+                float(gb[years.argmax()]),
+                history.loglinear_cagr(years, gb) if ok else None,
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "series": pl.String,
+            "first_year": pl.Int64,
+            "last_year": pl.Int64,
+            "first_gb": pl.Float64,
+            "last_gb": pl.Float64,
+            "cagr": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def hbm_wafer_share(bit_share: np.ndarray | float, trade_ratio: np.ndarray | float) -> np.ndarray:

@@ -80,18 +80,15 @@ def phases(turns: pl.DataFrame) -> pl.DataFrame:
     change (end/start - 1, a fraction) and years (duration).
     """
     t = turns.sort("year")
-    return (
-        pl.DataFrame(
-            {
-                "start_year": t["year"][:-1],
-                "end_year": t["year"][1:],
-                "phase": ["up" if k == TROUGH else "down" for k in t["kind"][:-1]],
-                "change": (t["value"][1:] / t["value"][:-1] - 1.0),
-            },
-            schema={"start_year": pl.Int64, "end_year": pl.Int64, "phase": pl.String, "change": pl.Float64},
-        )
-        .with_columns(years=pl.col("end_year") - pl.col("start_year"))
-    )
+    return pl.DataFrame(
+        {
+            "start_year": t["year"][:-1],
+            "end_year": t["year"][1:],
+            "phase": ["up" if k == TROUGH else "down" for k in t["kind"][:-1]],
+            "change": (t["value"][1:] / t["value"][:-1] - 1.0),
+        },
+        schema={"start_year": pl.Int64, "end_year": pl.Int64, "phase": pl.String, "change": pl.Float64},
+    ).with_columns(years=pl.col("end_year") - pl.col("start_year"))
 
 
 def cycle_lengths(turns: pl.DataFrame) -> pl.DataFrame:
@@ -100,8 +97,9 @@ def cycle_lengths(turns: pl.DataFrame) -> pl.DataFrame:
     for kind in (PEAK, TROUGH):
         ys = turns.filter(pl.col("kind") == kind).sort("year")["year"].to_list()
         rows += [(kind, a, b, b - a) for a, b in zip(ys, ys[1:])]
-    return pl.DataFrame(rows, schema={"kind": pl.String, "from_year": pl.Int64, "to_year": pl.Int64,
-                                      "years": pl.Int64}, orient="row")
+    return pl.DataFrame(
+        rows, schema={"kind": pl.String, "from_year": pl.Int64, "to_year": pl.Int64, "years": pl.Int64}, orient="row"
+    )
 
 
 def cycle_summary(turns: pl.DataFrame) -> dict[str, float]:

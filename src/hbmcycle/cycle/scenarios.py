@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 
@@ -55,7 +56,7 @@ class CycleParams:
     price_cap: float
     glut_excess: float
 
-    def replace(self, **changes: Any) -> "CycleParams":
+    def replace(self, **changes: Any) -> CycleParams:
         """A copy with some values changed, validated like any override."""
         return build(dataclasses.asdict(self) | changes)
 
@@ -90,8 +91,11 @@ def check_file(doc: Any) -> None:
             problems.append(f"parameter {name!r}: empty basis")
     sets = dict(doc["scenarios"]) | ({"backtest": doc["backtest"]} if "backtest" in doc else {})
     for name, sc in sets.items():
-        if not isinstance(sc, dict) or not isinstance(sc.get("description"), str) or not isinstance(
-                sc.get("overrides"), dict):
+        if (
+            not isinstance(sc, dict)
+            or not isinstance(sc.get("description"), str)
+            or not isinstance(sc.get("overrides"), dict)
+        ):
             problems.append(f"scenario {name!r} needs a description and an overrides mapping")
             continue
         for key, value in sc["overrides"].items():
@@ -128,7 +132,8 @@ def _coerce(name: str, value: Any, spec_by_name: Mapping[str, dict]) -> float | 
         number = int(number)
     if not spec["min"] <= number <= spec["max"]:
         raise ParameterError(
-            f"parameter {name!r} = {value!r} is out of range [{spec['min']}, {spec['max']}] ({spec['unit']})")
+            f"parameter {name!r} = {value!r} is out of range [{spec['min']}, {spec['max']}] ({spec['unit']})"
+        )
     return number
 
 
@@ -142,7 +147,8 @@ def build(values: Mapping[str, Any]) -> CycleParams:
     if coerced["lead_time_min_quarters"] > coerced["lead_time_max_quarters"]:
         raise ParameterError(
             f"lead_time_min_quarters ({coerced['lead_time_min_quarters']}) exceeds "
-            f"lead_time_max_quarters ({coerced['lead_time_max_quarters']})")
+            f"lead_time_max_quarters ({coerced['lead_time_max_quarters']})"
+        )
     if coerced["price_floor"] >= coerced["price_cap"]:
         raise ParameterError("price_floor must be below price_cap")
     return CycleParams(**coerced)

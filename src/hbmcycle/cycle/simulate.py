@@ -79,8 +79,9 @@ class SimulationResult:
         return getattr(self, variable)
 
 
-def simulate(params: CycleParams, paths: int = 10_000, quarters: int = 40, seed: int | None = 0,
-             progress: bool | None = None) -> SimulationResult:
+def simulate(
+    params: CycleParams, paths: int = 10_000, quarters: int = 40, seed: int | None = 0, progress: bool | None = None
+) -> SimulationResult:
     """Run the model (see module docstring) for `paths` Monte Carlo paths over `quarters`.
 
     seed: numpy Generator seed; the same seed and parameters give identical results.
@@ -94,8 +95,9 @@ def simulate(params: CycleParams, paths: int = 10_000, quarters: int = 40, seed:
     # per-path draws (always in this order, so a seed fixes every path)
     ship = np.maximum(p.shipment_growth + p.demand_growth_sd * rng.standard_normal(n), -0.95)
     paused = rng.random(n) < p.pause_probability
-    kappa = p.capacity_response * np.exp(p.capacity_response_sd * rng.standard_normal(n)
-                                         - 0.5 * p.capacity_response_sd**2)
+    kappa = p.capacity_response * np.exp(
+        p.capacity_response_sd * rng.standard_normal(n) - 0.5 * p.capacity_response_sd**2
+    )
     lead = rng.integers(p.lead_time_min_quarters, p.lead_time_max_quarters + 1, size=n)
     dip = np.clip(p.yield_dip + p.yield_dip_sd * rng.standard_normal(n), 0.0, 0.9)
 
@@ -159,8 +161,7 @@ def fan(result: SimulationResult, variable: str, quantiles: tuple[float, ...] = 
     values = result.get(variable)
     qs = np.quantile(values, quantiles, axis=1)
     return pl.DataFrame(
-        {"time": result.time, "variable": variable}
-        | {f"q{round(q * 100):02d}": qs[i] for i, q in enumerate(quantiles)}
+        {"time": result.time, "variable": variable} | {f"q{round(q * 100):02d}": qs[i] for i, q in enumerate(quantiles)}
     )
 
 
@@ -173,10 +174,19 @@ def glut_probability_by_year(result: SimulationResult) -> pl.DataFrame:
     rows = []
     for y in np.unique(years):
         b = bal[years == y]
-        rows.append((int(y), int(b.shape[0]), float((b >= excess).any(axis=0).mean()),
-                     float((b <= -excess).any(axis=0).mean())))
-    return pl.DataFrame(rows, schema={"year": pl.Int64, "quarters": pl.Int64, "glut_probability": pl.Float64,
-                                      "shortage_probability": pl.Float64}, orient="row")
+        rows.append(
+            (int(y), int(b.shape[0]), float((b >= excess).any(axis=0).mean()), float((b <= -excess).any(axis=0).mean()))
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "year": pl.Int64,
+            "quarters": pl.Int64,
+            "glut_probability": pl.Float64,
+            "shortage_probability": pl.Float64,
+        },
+        orient="row",
+    )
 
 
 def summary(result: SimulationResult) -> dict:

@@ -90,18 +90,28 @@ def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> None:
         con.execute(f"COMMENT ON TABLE \"{name}\" IS '{_quote(meta.title)}'")
         for c in meta.columns:
             label = f"{c.description} [{c.unit}]" if c.unit else c.description
-            con.execute(f"COMMENT ON COLUMN \"{name}\".\"{c.name}\" IS '{_quote(label)}'")
+            con.execute(f'COMMENT ON COLUMN "{name}"."{c.name}" IS \'{_quote(label)}\'')
             columns.append((name, c.name, c.type, c.unit, c.min, c.max, ",".join(c.allowed or ()), c.description))
-        catalog.append((name, meta.title, meta.description, ",".join(meta.primary_key), table.frame.height,
-                        len(meta.sources), str(meta.csv_path.name)))
+        catalog.append(
+            (
+                name,
+                meta.title,
+                meta.description,
+                ",".join(meta.primary_key),
+                table.frame.height,
+                len(meta.sources),
+                str(meta.csv_path.name),
+            )
+        )
         sources += [(name, s.id, s.producer, s.title, s.url, s.accessed, s.licence) for s in meta.sources.values()]
 
-    _frame_table(con, "_tables", catalog,
-                 ["table_name", "title", "description", "primary_key", "rows", "sources", "file"])
-    _frame_table(con, "_columns", columns,
-                 ["table_name", "column_name", "type", "unit", "min", "max", "allowed", "description"])
-    _frame_table(con, "_sources", sources,
-                 ["table_name", "id", "producer", "title", "url", "accessed", "licence"])
+    _frame_table(
+        con, "_tables", catalog, ["table_name", "title", "description", "primary_key", "rows", "sources", "file"]
+    )
+    _frame_table(
+        con, "_columns", columns, ["table_name", "column_name", "type", "unit", "min", "max", "allowed", "description"]
+    )
+    _frame_table(con, "_sources", sources, ["table_name", "id", "producer", "title", "url", "accessed", "licence"])
     existing = set(tables) | {"_tables", "_columns", "_sources"}
     view_rows = []
     for view in views():
@@ -121,4 +131,4 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["build", "views", "View", "ValidationError", "Problem"]
+__all__ = ["Problem", "ValidationError", "View", "build", "views"]

@@ -61,15 +61,27 @@ def foreign_keys(tables: dict[str, Table]) -> list[Problem]:
             if target is None:
                 continue  # target missing or invalid: its own problems are reported
             if fk.target_column not in target.frame.columns:
-                problems.append(Problem(display(table.meta.yaml_path), 0, fk.column,
-                                        f"foreign key references {fk.table}.{fk.target_column}, which does not exist"))
+                problems.append(
+                    Problem(
+                        display(table.meta.yaml_path),
+                        0,
+                        fk.column,
+                        f"foreign key references {fk.table}.{fk.target_column}, which does not exist",
+                    )
+                )
                 continue
             valid = set(target.frame[fk.target_column].drop_nulls().to_list())
             for line, row in _rows(table):
                 value = row[fk.column]
                 if value is not None and value not in valid:
-                    problems.append(Problem(display(table.meta.csv_path), line, fk.column,
-                                            f"value {value!r} is not a {fk.table}.{fk.target_column}"))
+                    problems.append(
+                        Problem(
+                            display(table.meta.csv_path),
+                            line,
+                            fk.column,
+                            f"value {value!r} is not a {fk.table}.{fk.target_column}",
+                        )
+                    )
     return problems
 
 
@@ -84,8 +96,14 @@ def precision_order(tables: dict[str, Table]) -> list[Problem]:
         for low_bits, high_bits in pairs:
             lo, hi = row.get(low_bits), row.get(high_bits)
             if lo is not None and hi is not None and lo < hi:
-                problems.append(Problem(display(acc.meta.csv_path), line, low_bits,
-                                        f"value {lo:g} is below {high_bits} {hi:g}; dense throughput must not fall at lower precision"))
+                problems.append(
+                    Problem(
+                        display(acc.meta.csv_path),
+                        line,
+                        low_bits,
+                        f"value {lo:g} is below {high_bits} {hi:g}; dense throughput must not fall at lower precision",
+                    )
+                )
     return problems
 
 
@@ -110,11 +128,16 @@ def hbm_bandwidth(tables: dict[str, Table]) -> list[Problem]:
         if not pin_lo * (1 - tol) <= pin <= pin_hi * (1 + tol):
             lo_bw = stacks * width * pin_lo / 8e3
             hi_bw = stacks * width * pin_hi / 8e3
-            problems.append(Problem(
-                display(acc.meta.csv_path), line, "memory_bw_tb_s",
-                f"value {bw:g} TB/s over {stacks} {row['memory_type']} stacks implies {pin:.2f} Gb/s per pin, outside "
-                f"{pin_lo:g}-{pin_hi:g} Gb/s (±{tol:.0%}): expected {lo_bw:.2f}-{hi_bw:.2f} TB/s; "
-                "fix the row or set exempt_checks=hbm_bandwidth with a reason in notes"))
+            problems.append(
+                Problem(
+                    display(acc.meta.csv_path),
+                    line,
+                    "memory_bw_tb_s",
+                    f"value {bw:g} TB/s over {stacks} {row['memory_type']} stacks implies {pin:.2f} Gb/s per pin, outside "
+                    f"{pin_lo:g}-{pin_hi:g} Gb/s (±{tol:.0%}): expected {lo_bw:.2f}-{hi_bw:.2f} TB/s; "
+                    "fix the row or set exempt_checks=hbm_bandwidth with a reason in notes",
+                )
+            )
     return problems
 
 
@@ -137,9 +160,15 @@ def system_memory(tables: dict[str, Table]) -> list[Problem]:
                 continue
             expected = count * each
             if abs(total - expected) > SYSTEM_MEMORY_TOLERANCE * expected:
-                problems.append(Problem(display(systems.meta.csv_path), line, total_column,
-                                        f"value {total:g} {unit} differs from {count} x {each:g} {unit} = {expected:g} {unit} "
-                                        f"by more than {SYSTEM_MEMORY_TOLERANCE:.0%}"))
+                problems.append(
+                    Problem(
+                        display(systems.meta.csv_path),
+                        line,
+                        total_column,
+                        f"value {total:g} {unit} differs from {count} x {each:g} {unit} = {expected:g} {unit} "
+                        f"by more than {SYSTEM_MEMORY_TOLERANCE:.0%}",
+                    )
+                )
     return problems
 
 
@@ -155,9 +184,15 @@ def benchmark_per_accelerator(tables: dict[str, Table]) -> list[Problem]:
             continue
         expected = total / count
         if abs(each - expected) > PER_ACCELERATOR_TOLERANCE * expected:
-            problems.append(Problem(display(bench.meta.csv_path), line, "tokens_per_s_per_accelerator",
-                                    f"value {each:g} differs from tokens_per_s / accelerator_count = {total:g} / {count} = "
-                                    f"{expected:g} by more than {PER_ACCELERATOR_TOLERANCE:.0%}"))
+            problems.append(
+                Problem(
+                    display(bench.meta.csv_path),
+                    line,
+                    "tokens_per_s_per_accelerator",
+                    f"value {each:g} differs from tokens_per_s / accelerator_count = {total:g} / {count} = "
+                    f"{expected:g} by more than {PER_ACCELERATOR_TOLERANCE:.0%}",
+                )
+            )
     return problems
 
 
@@ -179,20 +214,38 @@ def hbm_products(tables: dict[str, Table]) -> list[Problem]:
         if pin is not None and bw is not None and width:
             expected = pin * width / 8
             if abs(bw - expected) > HBM_BANDWIDTH_TOLERANCE * expected:
-                problems.append(Problem(name, line, "bw_per_stack_gb_s",
-                                        f"value {bw:g} GB/s differs from {pin:g} Gb/s x {width} bits / 8 = {expected:g} GB/s "
-                                        f"by more than {HBM_BANDWIDTH_TOLERANCE:.0%}"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        "bw_per_stack_gb_s",
+                        f"value {bw:g} GB/s differs from {pin:g} Gb/s x {width} bits / 8 = {expected:g} GB/s "
+                        f"by more than {HBM_BANDWIDTH_TOLERANCE:.0%}",
+                    )
+                )
         height, density, capacity = row["stack_height"], row["die_density_gbit"], row["capacity_gb"]
         if height and density and capacity is not None:
             expected = height * density / 8
             if abs(capacity - expected) > HBM_CAPACITY_TOLERANCE * expected:
-                problems.append(Problem(name, line, "capacity_gb",
-                                        f"value {capacity:g} GB differs from {height} dies x {density:g} Gb / 8 = {expected:g} GB"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        "capacity_gb",
+                        f"value {capacity:g} GB differs from {height} dies x {density:g} Gb / 8 = {expected:g} GB",
+                    )
+                )
         heights = [int(h) for h in (gen["stack_heights"] or "").split(";") if h.strip()]
         if height and heights and height not in heights:
-            problems.append(Problem(name, line, "stack_height",
-                                    f"value {height} is not a {row['generation']} stack height "
-                                    f"({', '.join(map(str, heights))} per hbm_generations)"))
+            problems.append(
+                Problem(
+                    name,
+                    line,
+                    "stack_height",
+                    f"value {height} is not a {row['generation']} stack height "
+                    f"({', '.join(map(str, heights))} per hbm_generations)",
+                )
+            )
     return problems
 
 
@@ -208,9 +261,15 @@ def shipment_memory(tables: dict[str, Table]) -> list[Problem]:
         if member is None or quoted is None:
             continue
         if abs(quoted - member) > SHIPMENT_MEMORY_TOLERANCE * member:
-            problems.append(Problem(display(shipments.meta.csv_path), line, "hbm_gb_per_unit",
-                                    f"value {quoted:g} GB differs from accelerators.memory_gb {member:g} GB of "
-                                    f"{row['accelerator_id']} by more than {SHIPMENT_MEMORY_TOLERANCE:.0%}"))
+            problems.append(
+                Problem(
+                    display(shipments.meta.csv_path),
+                    line,
+                    "hbm_gb_per_unit",
+                    f"value {quoted:g} GB differs from accelerators.memory_gb {member:g} GB of "
+                    f"{row['accelerator_id']} by more than {SHIPMENT_MEMORY_TOLERANCE:.0%}",
+                )
+            )
     return problems
 
 
@@ -235,12 +294,24 @@ def period_consistency(tables: dict[str, Table]) -> list[Problem]:
                 continue  # the column's pattern reports malformed labels
             year, quarter = int(match[1]), int(match[2]) if match[2] else None
             if row[spec["year"]] != year:
-                problems.append(Problem(name, line, spec["year"],
-                                        f"value {row[spec['year']]} disagrees with {spec['column']} {match[0]!r} (expected {year})"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        spec["year"],
+                        f"value {row[spec['year']]} disagrees with {spec['column']} {match[0]!r} (expected {year})",
+                    )
+                )
             if row[spec["quarter"]] != quarter:
                 expected = "empty for an annual period" if quarter is None else str(quarter)
-                problems.append(Problem(name, line, spec["quarter"],
-                                        f"value {row[spec['quarter']]} disagrees with {spec['column']} {match[0]!r} (expected {expected})"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        spec["quarter"],
+                        f"value {row[spec['quarter']]} disagrees with {spec['column']} {match[0]!r} (expected {expected})",
+                    )
+                )
     return problems
 
 
@@ -273,7 +344,13 @@ def contiguity(tables: dict[str, Table]) -> list[Problem]:
                 gaps = [y for y in range(years[0], years[-1] + 1) if y not in set(years)] if years else []
                 if gaps:
                     first_line = table.lines[group["_i"][0]]
-                    problems.append(Problem(display(table.meta.csv_path), first_line, column,
-                                            f"series {dict(zip(group_by, key))} claims to be contiguous but lacks "
-                                            f"{', '.join(map(str, gaps))}"))
+                    problems.append(
+                        Problem(
+                            display(table.meta.csv_path),
+                            first_line,
+                            column,
+                            f"series {dict(zip(group_by, key))} claims to be contiguous but lacks "
+                            f"{', '.join(map(str, gaps))}",
+                        )
+                    )
     return problems

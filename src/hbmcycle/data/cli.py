@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,7 +24,9 @@ def _print_problems(problems) -> None:
 
 
 @app.command("check")
-def data_check(table: Annotated[Optional[list[str]], typer.Option(help="Only these tables (repeatable).")] = None) -> None:
+def data_check(
+    table: Annotated[list[str] | None, typer.Option(help="Only these tables (repeatable).")] = None,
+) -> None:
     """Validate data/raw without writing anything."""
     from hbmcycle.data.validate import load_all
 
@@ -66,8 +68,8 @@ def data_build() -> None:
 @app.command("show")
 def data_show(
     table: Annotated[str, typer.Argument(help="Table or view name (see `hbmcycle data tables`).")],
-    columns: Annotated[Optional[str], typer.Option(help="Comma-separated columns to show.")] = None,
-    where: Annotated[Optional[str], typer.Option(help="SQL filter, e.g. \"vendor = 'AMD'\".")] = None,
+    columns: Annotated[str | None, typer.Option(help="Comma-separated columns to show.")] = None,
+    where: Annotated[str | None, typer.Option(help="SQL filter, e.g. \"vendor = 'AMD'\".")] = None,
     limit: Annotated[int, typer.Option(help="Rows to print.")] = 200,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
 ) -> None:
@@ -108,7 +110,9 @@ def data_show(
 
 
 @app.command("catalog")
-def data_catalog(markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for the README).")] = False) -> None:
+def data_catalog(
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table (for the README).")] = False,
+) -> None:
     """Coverage of every table: rows, years, entities, sources, confidence mix."""
     from hbmcycle.data.coverage import load_coverage, markdown_catalog
 
@@ -140,7 +144,9 @@ def data_tables() -> None:
 
 @app.command("refresh")
 def data_refresh(
-    pipeline: Annotated[Optional[list[str]], typer.Option(help="Only these pipelines (ids from pipelines/*.yaml).")] = None,
+    pipeline: Annotated[
+        list[str] | None, typer.Option(help="Only these pipelines (ids from pipelines/*.yaml).")
+    ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch, snapshot and diff; change no CSV.")] = False,
 ) -> None:
     """Pull machine-readable sources, keep a dated vintage, show what changed, validate, apply."""
@@ -157,7 +163,7 @@ def data_refresh(
     for pipe in chosen:
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task(f"fetching {pipe.id}", total=len(pipe.items))
-            outcome = refresh.run(pipe, apply=not dry_run, progress=lambda: progress.advance(task))
+            outcome = refresh.run(pipe, apply=not dry_run, progress=lambda task=task: progress.advance(task))
         out.print(f"[bold]{pipe.id}[/bold] → {pipe.table}: vintage {outcome.vintage or 'none (nothing fetched)'}")
         for failure in outcome.failures:
             err.print(f"  could not fetch {failure}", markup=False, highlight=False)
@@ -181,5 +187,3 @@ def data_refresh(
             failed = True
     if failed:
         raise typer.Exit(1)
-
-

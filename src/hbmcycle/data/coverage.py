@@ -14,13 +14,28 @@ import polars as pl
 # was published) is the fallback: it dates the source, not the fact.
 TIME_COLUMNS = ("year", "ship_year", "date", "milestone_date", "release_date", "announce_date", "jedec_date", "as_of")
 # The column that names what a row is about, in order of preference.
-ENTITY_COLUMNS = ("system_id", "product_family", "product_id", "accelerator_id", "model_id", "generation",
-                  "product", "company", "device")
+ENTITY_COLUMNS = (
+    "system_id",
+    "product_family",
+    "product_id",
+    "accelerator_id",
+    "model_id",
+    "generation",
+    "product",
+    "company",
+    "device",
+)
 CONFIDENCE_LEVELS = ("high", "medium", "low")
 
 COVERAGE_SCHEMA = {
-    "table": pl.Utf8, "rows": pl.Int64, "year_column": pl.Utf8, "year_min": pl.Int64, "year_max": pl.Int64,
-    "entity_column": pl.Utf8, "entities": pl.Int64, "sources": pl.Int64,
+    "table": pl.Utf8,
+    "rows": pl.Int64,
+    "year_column": pl.Utf8,
+    "year_min": pl.Int64,
+    "year_max": pl.Int64,
+    "entity_column": pl.Utf8,
+    "entities": pl.Int64,
+    "sources": pl.Int64,
     **{f"{level}_share": pl.Float64 for level in CONFIDENCE_LEVELS},
 }
 
@@ -50,26 +65,32 @@ def coverage(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
         years = _years(frame, year_column) if year_column else pl.Series([], dtype=pl.Int64)
         entity_column = next((c for c in ENTITY_COLUMNS if c in frame.columns), None)
         confidence = frame["confidence"] if "confidence" in frame.columns else pl.Series([], dtype=pl.Utf8)
-        records.append({
-            "table": name,
-            "rows": frame.height,
-            "year_column": year_column,
-            "year_min": years.min() if years.len() else None,
-            "year_max": years.max() if years.len() else None,
-            "entity_column": entity_column,
-            "entities": frame[entity_column].drop_nulls().n_unique() if entity_column else None,
-            "sources": len(_source_ids(frame)),
-            **{f"{level}_share": (confidence == level).sum() / frame.height if frame.height else None
-               for level in CONFIDENCE_LEVELS},
-        })
+        records.append(
+            {
+                "table": name,
+                "rows": frame.height,
+                "year_column": year_column,
+                "year_min": years.min() if years.len() else None,
+                "year_max": years.max() if years.len() else None,
+                "entity_column": entity_column,
+                "entities": frame[entity_column].drop_nulls().n_unique() if entity_column else None,
+                "sources": len(_source_ids(frame)),
+                **{
+                    f"{level}_share": (confidence == level).sum() / frame.height if frame.height else None
+                    for level in CONFIDENCE_LEVELS
+                },
+            }
+        )
     return pl.DataFrame(records, schema=COVERAGE_SCHEMA)
 
 
 def markdown_catalog(cover: pl.DataFrame, titles: dict[str, str] | None = None) -> str:
     """A Markdown table of `coverage(...)`: one line per table, with its title when given."""
     titles = titles or {}
-    lines = ["| table | what | rows | years | entities | sources | confidence high / medium / low |",
-             "|---|---|---:|---|---|---:|---|"]
+    lines = [
+        "| table | what | rows | years | entities | sources | confidence high / medium / low |",
+        "|---|---|---:|---|---|---:|---|",
+    ]
     for row in cover.iter_rows(named=True):
         if row["year_min"] is None:
             years = ""
@@ -80,9 +101,13 @@ def markdown_catalog(cover: pl.DataFrame, titles: dict[str, str] | None = None) 
         if years and row["year_column"] == "as_of":
             years += " (as of)"
         entities = f"{row['entities']} {row['entity_column']}" if row["entity_column"] else ""
-        shares = " / ".join("" if row[f"{lv}_share"] is None else f"{row[f'{lv}_share']:.0%}" for lv in CONFIDENCE_LEVELS)
+        shares = " / ".join(
+            "" if row[f"{lv}_share"] is None else f"{row[f'{lv}_share']:.0%}" for lv in CONFIDENCE_LEVELS
+        )
         what = titles.get(row["table"], "").replace("|", "\\|")
-        lines.append(f"| `{row['table']}` | {what} | {row['rows']} | {years} | {entities} | {row['sources']} | {shares} |")
+        lines.append(
+            f"| `{row['table']}` | {what} | {row['rows']} | {years} | {entities} | {row['sources']} | {shares} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -90,9 +115,9 @@ def load_coverage(raw: Path | None = None) -> tuple[pl.DataFrame, dict[str, str]
     """Coverage and titles of the validated tables in `raw` (default data/raw).
 
     Raises hbmcycle.data.types.ValidationError when the raw data has problems."""
-    from hbmcycle.paths import RAW_DIR
     from hbmcycle.data.types import ValidationError
     from hbmcycle.data.validate import load_all
+    from hbmcycle.paths import RAW_DIR
 
     tables, problems = load_all(raw or RAW_DIR)
     if problems:

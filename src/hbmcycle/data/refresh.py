@@ -47,13 +47,20 @@ class Pipeline:
     fields: dict[str, list[str]]
 
     @classmethod
-    def load(cls, path: Path) -> "Pipeline":
+    def load(cls, path: Path) -> Pipeline:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
         missing = [k for k in ("id", "title", "table", "key", "url_template", "items", "fields") if k not in doc]
         if missing:
             raise ValueError(f"{path}: missing {', '.join(missing)}")
-        return cls(doc["id"], doc["title"], doc["table"], doc["key"], doc["url_template"],
-                   tuple(doc["items"]), dict(doc["fields"]))
+        return cls(
+            doc["id"],
+            doc["title"],
+            doc["table"],
+            doc["key"],
+            doc["url_template"],
+            tuple(doc["items"]),
+            dict(doc["fields"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -147,8 +154,15 @@ def run(pipeline: Pipeline, apply: bool = True, today: dt.date | None = None, pr
             continue
         name = f"{key}.json"
         (vintage / name).write_bytes(body)
-        manifest.append({"key": key, "url": url, "file": name, "sha256": hashlib.sha256(body).hexdigest(),
-                         "fetched_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
+        manifest.append(
+            {
+                "key": key,
+                "url": url,
+                "file": name,
+                "sha256": hashlib.sha256(body).hexdigest(),
+                "fetched_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            }
+        )
         row = by_key.get(key)
         if row is None:
             outcome.failures.append(f"{key}: not in {csv_path.name}; add the row by hand first")
@@ -166,8 +180,9 @@ def run(pipeline: Pipeline, apply: bool = True, today: dt.date | None = None, pr
         shutil.rmtree(vintage)
         outcome.vintage = None
         return outcome
-    (vintage / "manifest.json").write_text(json.dumps({"pipeline": pipeline.id, "items": manifest,
-                                                       "failures": outcome.failures}, indent=2))
+    (vintage / "manifest.json").write_text(
+        json.dumps({"pipeline": pipeline.id, "items": manifest, "failures": outcome.failures}, indent=2)
+    )
     if outcome.changes and apply:
         outcome.problems = _apply(pipeline, csv_path, header, rows, outcome.changes, today)
         outcome.applied = not outcome.problems
@@ -192,7 +207,9 @@ def _apply(pipeline: Pipeline, csv_path: Path, header, rows, changes: list[Chang
         if change.url not in sources:
             row[index["source"]] = ";".join(sources + [change.url])
         row[index["as_of"]] = today.isoformat()
-        note = f"refreshed {today.isoformat()}: {change.column} {change.old or 'empty'} -> {change.new} from {pipeline.id}"
+        note = (
+            f"refreshed {today.isoformat()}: {change.column} {change.old or 'empty'} -> {change.new} from {pipeline.id}"
+        )
         row[index["notes"]] = "; ".join(n for n in (row[index["notes"]], note) if n)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -141,12 +141,18 @@ def load_meta(yaml_path: Path) -> TableMeta:
             raise MetadataError(f"{where}: sources[{i}] ({src['id']}) url is not http(s): {src['url']}")
         if src.get("path") and not (yaml_path.parents[2] / src["path"]).exists():
             # Project-made data (e.g. GPU harness logs) cite the committed raw file instead of a URL.
-            raise MetadataError(f"{where}: sources[{i}] ({src['id']}) path {src['path']} does not exist in the repository")
+            raise MetadataError(
+                f"{where}: sources[{i}] ({src['id']}) path {src['path']} does not exist in the repository"
+            )
         if src["id"] in sources:
             raise MetadataError(f"{where}: source id '{src['id']}' is defined twice")
         sources[src["id"]] = Source(
-            id=str(src["id"]), producer=str(src["producer"]), title=str(src["title"]),
-            url=str(src.get("url") or src["path"]), accessed=str(src["accessed"]), licence=src.get("licence"),
+            id=str(src["id"]),
+            producer=str(src["producer"]),
+            title=str(src["title"]),
+            url=str(src.get("url") or src["path"]),
+            accessed=str(src["accessed"]),
+            licence=src.get("licence"),
         )
 
     foreign_keys = []
@@ -179,7 +185,9 @@ def _parse_column(where: str, name: str, spec: dict) -> Column:
     if suffix and unit:
         expected = SUFFIX_UNITS[suffix]
         if unit != expected:
-            raise MetadataError(f"{where}: column '{name}' ends in '{suffix}' so its unit must be {expected}, not {unit}")
+            raise MetadataError(
+                f"{where}: column '{name}' ends in '{suffix}' so its unit must be {expected}, not {unit}"
+            )
     allowed = spec.get("allowed")
     return Column(
         name=name,

@@ -88,7 +88,11 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [Problem(name, line, "", f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8")]
+        return None, [
+            Problem(
+                name, line, "", f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8"
+            )
+        ]
     if not text.strip():
         return None, [Problem(name, 0, "", "file is empty; expected a header row: " + ",".join(meta.column_names))]
 
@@ -108,7 +112,14 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
             detail.append("unexpected " + ", ".join(extra))
         if not detail:
             detail.append("columns out of order")
-        return None, [Problem(name, 1, "", f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}")]
+        return None, [
+            Problem(
+                name,
+                1,
+                "",
+                f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}",
+            )
+        ]
 
     columns = meta.columns
     values: dict[str, list] = {c.name: [] for c in columns}
@@ -128,7 +139,11 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
         if not row or all(not cell.strip() for cell in row):
             continue  # blank line
         if len(row) != len(columns):
-            problems.append(Problem(name, line, "", f"has {len(row)} fields, expected {len(columns)} (quote cells that contain commas)"))
+            problems.append(
+                Problem(
+                    name, line, "", f"has {len(row)} fields, expected {len(columns)} (quote cells that contain commas)"
+                )
+            )
             continue
         parsed = {}
         for column, cell in zip(columns, row):
@@ -139,8 +154,14 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
         key = tuple(parsed[k] for k in meta.primary_key)
         if all(k is not None for k in key):
             if key in seen_keys:
-                problems.append(Problem(name, line, ",".join(meta.primary_key),
-                                        f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}"))
+                problems.append(
+                    Problem(
+                        name,
+                        line,
+                        ",".join(meta.primary_key),
+                        f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}",
+                    )
+                )
             else:
                 seen_keys[key] = line
         for column in columns:
@@ -174,8 +195,10 @@ def _cell(cell: str, column: Column, meta: TableMeta, today: dt.date):
         if unknown:
             known = sorted(meta.sources)
             listing = ", ".join(known) if len(known) <= 8 else f"{len(known)} ids under 'sources:'"
-            return None, (f"source {', '.join(unknown)} is neither a source id defined in {meta.yaml_path.name} "
-                          f"nor an http(s) URL (known: {listing or 'none'})")
+            return None, (
+                f"source {', '.join(unknown)} is neither a source id defined in {meta.yaml_path.name} "
+                f"nor an http(s) URL (known: {listing or 'none'})"
+            )
     if column.name == "as_of" and value > today:
         return None, f"value {raw!r} is in the future (as_of is when the fact was published)"
     if column.name == "confidence" and value not in CONFIDENCE_LEVELS:
@@ -192,7 +215,9 @@ def load_all(raw: Path, only: list[str] | None = None) -> tuple[dict[str, Table]
         if only and csv_path.stem not in only:
             continue
         if "." not in csv_path.stem and not csv_path.with_suffix(".yaml").exists():
-            problems.append(Problem(display(csv_path), 0, "", f"has no metadata sidecar {csv_path.with_suffix('.yaml').name}"))
+            problems.append(
+                Problem(display(csv_path), 0, "", f"has no metadata sidecar {csv_path.with_suffix('.yaml').name}")
+            )
     for yaml_path in sidecars:
         if only and yaml_path.stem not in only:
             continue

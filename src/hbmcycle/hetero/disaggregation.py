@@ -39,7 +39,13 @@ from hbmcycle.inference.hardware import HardwareArrays
 from hbmcycle.inference.parallel import allreduce_seconds
 from hbmcycle.inference.step_time import Efficiency, decode_step, prefill_seconds
 
-OPTIONS: tuple[str, ...] = ("gpu_only", "gpu_lpx_afd", "sram_only_groq", "sram_only_cerebras", "gpu_prefill_sram_decode")
+OPTIONS: tuple[str, ...] = (
+    "gpu_only",
+    "gpu_lpx_afd",
+    "sram_only_groq",
+    "sram_only_cerebras",
+    "gpu_prefill_sram_decode",
+)
 OPTION_LABELS = {
     "gpu_only": "GPU only",
     "gpu_lpx_afd": "GPU attention + LPX FFN (AFD)",
@@ -79,8 +85,12 @@ class Assumptions:
 # mostly offline throughput runs); "lean" is an assumption for an optimised low-latency stack
 # (CUDA graphs / static schedules, on-device sampling), the regime that vendors' interactivity
 # claims assume. Bandwidth and compute fractions stay calibrated in both.
-LEAN_OVERHEADS = {"step_overhead_s": 100e-6, "layer_overhead_s": 2e-6, "sequence_overhead_s": 0.5e-6,
-                  "allreduce_latency_s": 5e-6}
+LEAN_OVERHEADS = {
+    "step_overhead_s": 100e-6,
+    "layer_overhead_s": 2e-6,
+    "sequence_overhead_s": 0.5e-6,
+    "allreduce_latency_s": 5e-6,
+}
 STACKS: tuple[str, ...] = ("lean", "calibrated")
 
 
@@ -114,15 +124,23 @@ class Step(NamedTuple):
 def _attention_layer_s(sp, model, hw, chips, batch, context, wb, kvb, eff, collective_latency_s):
     work = decode_attention_work(sp, model, batch, context, wb, kvb)
     kv_share = 1.0 - sp.attention * wb / model.layers / work.bytes
-    comm = allreduce_seconds(np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes, chips,
-                             hw.link_bytes_s, collective_latency_s)
+    comm = allreduce_seconds(
+        np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes,
+        chips,
+        hw.link_bytes_s,
+        collective_latency_s,
+    )
     return stage_seconds(work, hw, chips, 1.0, eff, kv_share) + eff.layer_overhead_s + comm
 
 
 def _ffn_layer_s(sp, model, hw, chips, batch, wb, eff, collective_latency_s):
     work = decode_ffn_work(sp, model, batch, wb)
-    comm = allreduce_seconds(np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes, chips,
-                             hw.link_bytes_s, collective_latency_s)
+    comm = allreduce_seconds(
+        np.asarray(batch, dtype=float) * model.hidden_size * eff.activation_bytes,
+        chips,
+        hw.link_bytes_s,
+        collective_latency_s,
+    )
     return stage_seconds(work, hw, chips, 1.0, eff) + eff.layer_overhead_s + comm
 
 
@@ -131,28 +149,58 @@ def kv_bytes_per_sequence(model: ModelArrays, context, kv_bytes: float) -> np.nd
     return model.kv_elements_per_token * model.cached_tokens(context) * kv_bytes
 
 
-def afd_step(sp: StageParams, model: ModelArrays, gpu: HardwareArrays, gpus, lpu: HardwareArrays, lpus, batch, context,
-             microbatches, weight_bytes: float, kv_bytes: float, gpu_eff: Efficiency, sram_eff: Efficiency,
-             assumptions: Assumptions) -> Step:
+def afd_step(
+    sp: StageParams,
+    model: ModelArrays,
+    gpu: HardwareArrays,
+    gpus,
+    lpu: HardwareArrays,
+    lpus,
+    batch,
+    context,
+    microbatches,
+    weight_bytes: float,
+    kv_bytes: float,
+    gpu_eff: Efficiency,
+    sram_eff: Efficiency,
+    assumptions: Assumptions,
+) -> Step:
     """Decode step with attention (and its KV cache) on ``gpus`` GPUs and the FFN on ``lpus`` SRAM chips."""
     batch = np.asarray(batch, dtype=float)
     m = np.asarray(microbatches, dtype=float)
     b = batch / m
-    t_a = _attention_layer_s(sp, model, gpu, gpus, b, context, weight_bytes, kv_bytes, gpu_eff, gpu_eff.allreduce_latency_s)
+    t_a = _attention_layer_s(
+        sp, model, gpu, gpus, b, context, weight_bytes, kv_bytes, gpu_eff, gpu_eff.allreduce_latency_s
+    )
     t_f = _ffn_layer_s(sp, model, lpu, lpus, b, weight_bytes, sram_eff, assumptions.sram_collective_latency_s)
     t_h = assumptions.hop_latency_s + b * model.hidden_size * gpu_eff.activation_bytes / (
-        np.asarray(gpus, dtype=float) * assumptions.link_bytes_s_per_gpu)
+        np.asarray(gpus, dtype=float) * assumptions.link_bytes_s_per_gpu
+    )
     layer = np.maximum(np.maximum(m * t_a, m * t_f), t_a + t_f + 2.0 * t_h)
     step = model.layers * layer + gpu_eff.step_overhead_s + batch * gpu_eff.sequence_overhead_s
-    gpu_fits = np.asarray(gpus, dtype=float) * gpu.memory_bytes * (1.0 - gpu_eff.reserve_fraction) >= \
-        sp.attention * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
-    lpu_fits = np.asarray(lpus, dtype=float) * lpu.memory_bytes * (1.0 - assumptions.sram_reserve_fraction) >= \
-        (sp.ffn_total + sp.head) * weight_bytes
+    gpu_fits = np.asarray(gpus, dtype=float) * gpu.memory_bytes * (
+        1.0 - gpu_eff.reserve_fraction
+    ) >= sp.attention * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    lpu_fits = (
+        np.asarray(lpus, dtype=float) * lpu.memory_bytes * (1.0 - assumptions.sram_reserve_fraction)
+        >= (sp.ffn_total + sp.head) * weight_bytes
+    )
     return Step(step, t_a, t_f, t_h, gpu_fits & lpu_fits)
 
 
-def colocated_step(sp: StageParams, model: ModelArrays, hw: HardwareArrays, chips, batch, context, weight_bytes: float,
-                   kv_bytes: float, eff: Efficiency, collective_latency_s: float, reserve_fraction: float) -> Step:
+def colocated_step(
+    sp: StageParams,
+    model: ModelArrays,
+    hw: HardwareArrays,
+    chips,
+    batch,
+    context,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+    collective_latency_s: float,
+    reserve_fraction: float,
+) -> Step:
     """Decode step with weights and KV cache on one tensor-parallel pool of SRAM chips (Groq-style)."""
     batch = np.asarray(batch, dtype=float)
     t_a = _attention_layer_s(sp, model, hw, chips, batch, context, weight_bytes, kv_bytes, eff, collective_latency_s)
@@ -163,8 +211,19 @@ def colocated_step(sp: StageParams, model: ModelArrays, hw: HardwareArrays, chip
     return Step(step, t_a, t_f, np.zeros_like(step), fits)
 
 
-def wafer_pipeline_step(sp: StageParams, model: ModelArrays, hw: HardwareArrays, wafers, batch, context, microbatches,
-                        weight_bytes: float, kv_bytes: float, eff: Efficiency, assumptions: Assumptions) -> Step:
+def wafer_pipeline_step(
+    sp: StageParams,
+    model: ModelArrays,
+    hw: HardwareArrays,
+    wafers,
+    batch,
+    context,
+    microbatches,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+    assumptions: Assumptions,
+) -> Step:
     """Decode step with the layers pipelined over ``wafers`` wafer-scale chips (Cerebras-style).
 
     A wafer has no scale-up peers (collective latency 0 inside it); ``microbatches`` sequences
@@ -237,8 +296,16 @@ def _prefill_chip_seconds(s: Scenario, chip: Chip, eff: Efficiency, reserve: flo
     return float(np.ravel(seconds)[0]) * group
 
 
-def _points(option: str, step: Step, batch, decode: dict[str, np.ndarray], prefill_chip_s: float,
-            prefill_chip: Chip, s: Scenario, gpu_chip: Chip | None = None) -> pl.DataFrame:
+def _points(
+    option: str,
+    step: Step,
+    batch,
+    decode: dict[str, np.ndarray],
+    prefill_chip_s: float,
+    prefill_chip: Chip,
+    s: Scenario,
+    gpu_chip: Chip | None = None,
+) -> pl.DataFrame:
     """Feasible grid points of one option as rows with chip counts, power and price attached.
 
     ``decode`` maps gpus / lpus / wafers / microbatches to arrays broadcasting against the step;
@@ -250,32 +317,37 @@ def _points(option: str, step: Step, batch, decode: dict[str, np.ndarray], prefi
     per_user = 1.0 / col(step.step_s)
     tokens_per_s = col(batch) * per_user
     prefill_known = bool(np.isfinite(prefill_chip_s))
-    counts = {"gpus": col(decode.get("gpus", 0.0)), "lpus": col(decode.get("lpus", 0.0)),
-              "wafers": col(decode.get("wafers", 0.0)),
-              "prefill_chips": tokens_per_s / s.output_tokens * (prefill_chip_s if prefill_known else 0.0)}
+    counts = {
+        "gpus": col(decode.get("gpus", 0.0)),
+        "lpus": col(decode.get("lpus", 0.0)),
+        "wafers": col(decode.get("wafers", 0.0)),
+        "prefill_chips": tokens_per_s / s.output_tokens * (prefill_chip_s if prefill_known else 0.0),
+    }
     kinds = {"gpus": gpu_chip or s.gpu, "lpus": s.lpu, "wafers": s.wafer, "prefill_chips": prefill_chip}
     total = lambda f: sum(counts[k] * f(kinds[k]) for k in counts)
     used = [kinds[k] for k in ("gpus", "lpus", "wafers") if k in decode] + [prefill_chip]
     # a chip without a published peak gets no compute bound: its points are upper bounds
     compute_modelled = all(np.isfinite(c.hw.peak_flops_s[0]) for c in used)
-    return pl.DataFrame({
-        "option": option,
-        "batch": col(batch),
-        "microbatches": col(decode.get("microbatches", 1.0)),
-        **counts,
-        "prefill_on": prefill_chip.accelerator_id,
-        "prefill_modelled": prefill_known,
-        "compute_modelled": compute_modelled,
-        "step_ms": col(step.step_s) * 1e3,
-        "per_user_tokens_per_s": per_user,
-        "tokens_per_s": tokens_per_s,
-        "chips": total(lambda c: 1.0),
-        "racks": total(lambda c: 1.0 / c.chips_per_rack),
-        "power_kw_low": total(lambda c: c.power_kw[0]),
-        "power_kw_high": total(lambda c: c.power_kw[1]),
-        "usd_per_hour_low": total(lambda c: c.usd_per_hour[0]),
-        "usd_per_hour_high": total(lambda c: c.usd_per_hour[1]),
-    })
+    return pl.DataFrame(
+        {
+            "option": option,
+            "batch": col(batch),
+            "microbatches": col(decode.get("microbatches", 1.0)),
+            **counts,
+            "prefill_on": prefill_chip.accelerator_id,
+            "prefill_modelled": prefill_known,
+            "compute_modelled": compute_modelled,
+            "step_ms": col(step.step_s) * 1e3,
+            "per_user_tokens_per_s": per_user,
+            "tokens_per_s": tokens_per_s,
+            "chips": total(lambda c: 1.0),
+            "racks": total(lambda c: 1.0 / c.chips_per_rack),
+            "power_kw_low": total(lambda c: c.power_kw[0]),
+            "power_kw_high": total(lambda c: c.power_kw[1]),
+            "usd_per_hour_low": total(lambda c: c.usd_per_hour[0]),
+            "usd_per_hour_high": total(lambda c: c.usd_per_hour[1]),
+        }
+    )
 
 
 def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
@@ -294,8 +366,10 @@ def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
         least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
         groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
         if groups.size == 0:
-            raise DoesNotFitError(f"{s.model.model_id[0]} at context {s.context:g} needs {least:g} x "
-                                  f"{chip.accelerator_id}, more than its scale-up domain")
+            raise DoesNotFitError(
+                f"{s.model.model_id[0]} at context {s.context:g} needs {least:g} x "
+                f"{chip.accelerator_id}, more than its scale-up domain"
+            )
         b, g = batches[:, None], groups[None, :]
         ds = decode_step(s.model, chip.hw, b, s.context, g, s.weight_bytes, s.kv_bytes, s.gpu_eff)
         step = Step(ds.step_s, ds.memory_s, ds.compute_s, np.zeros(1), b <= ds.max_batch)
@@ -307,31 +381,68 @@ def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
         least_gpus = chips_to_hold(s.sp.attention * s.weight_bytes + kv_one, s.gpu.hw.memory_bytes, gpu_reserve)[0]
         groups = _group_sizes(s.gpu.hw.scaleup_domain_size[0], least_gpus)
         if groups.size == 0:
-            raise DoesNotFitError(f"attention of {s.model.model_id[0]} at context {s.context:g} does not fit a "
-                                  f"{s.gpu.accelerator_id} scale-up domain")
+            raise DoesNotFitError(
+                f"attention of {s.model.model_id[0]} at context {s.context:g} does not fit a "
+                f"{s.gpu.accelerator_id} scale-up domain"
+            )
         b = batches[:, None, None, None]
         g = groups[None, :, None, None]
         lp = _chip_multiples(least_lpus)[None, None, :, None]
         m = np.array(a.microbatches, dtype=float)[None, None, None, :]
-        step = afd_step(s.sp, s.model, s.gpu.hw, g, s.lpu.hw, lp, b, s.context, m, s.weight_bytes, s.kv_bytes,
-                        s.gpu_eff, s.sram_eff, a)
+        step = afd_step(
+            s.sp,
+            s.model,
+            s.gpu.hw,
+            g,
+            s.lpu.hw,
+            lp,
+            b,
+            s.context,
+            m,
+            s.weight_bytes,
+            s.kv_bytes,
+            s.gpu_eff,
+            s.sram_eff,
+            a,
+        )
         prefill = _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
         return _points(option, step, b, {"gpus": g, "lpus": lp, "microbatches": m}, prefill, s.gpu, s)
     if option in ("sram_only_groq", "gpu_prefill_sram_decode"):
-        least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes,
-                              a.sram_reserve_fraction)[0]
+        least = chips_to_hold(
+            s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes, a.sram_reserve_fraction
+        )[0]
         b = batches[:, None]
         lp = _chip_multiples(least)[None, :]
-        step = colocated_step(s.sp, s.model, s.lpu.hw, lp, b, s.context, s.weight_bytes, s.kv_bytes, s.sram_eff,
-                              a.sram_collective_latency_s, a.sram_reserve_fraction)
+        step = colocated_step(
+            s.sp,
+            s.model,
+            s.lpu.hw,
+            lp,
+            b,
+            s.context,
+            s.weight_bytes,
+            s.kv_bytes,
+            s.sram_eff,
+            a.sram_collective_latency_s,
+            a.sram_reserve_fraction,
+        )
         if option == "sram_only_groq":
-            prefill_chip, prefill = s.lpu, _prefill_chip_seconds(s, s.lpu, replace(
-                s.sram_eff, allreduce_latency_s=a.sram_collective_latency_s), a.sram_reserve_fraction)
+            prefill_chip, prefill = (
+                s.lpu,
+                _prefill_chip_seconds(
+                    s,
+                    s.lpu,
+                    replace(s.sram_eff, allreduce_latency_s=a.sram_collective_latency_s),
+                    a.sram_reserve_fraction,
+                ),
+            )
         else:
             prefill_chip, prefill = s.gpu, _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
         return _points(option, step, b, {"lpus": lp}, prefill, prefill_chip, s)
     # sram_only_cerebras
-    least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, s.wafer.hw.memory_bytes, a.sram_reserve_fraction)[0]
+    least = chips_to_hold(
+        s.model.total_params * s.weight_bytes + kv_one, s.wafer.hw.memory_bytes, a.sram_reserve_fraction
+    )[0]
     b = batches[:, None, None]
     w = _chip_multiples(least, 2)[None, :, None]
     m = np.array(a.microbatches, dtype=float)[None, None, :]
@@ -382,7 +493,7 @@ def frontier(points: pl.DataFrame, throughput: str = "tokens_per_s_per_mw") -> p
     Uses :func:`hbmcycle.inference.frontier.pareto_mask` on each option's points.
     """
     parts = []
-    for (option,), group in points.group_by(["option"], maintain_order=True):
+    for (_option,), group in points.group_by(["option"], maintain_order=True):
         speed = group["per_user_tokens_per_s"].to_numpy()[None, :, None]
         rate = group[throughput].to_numpy()[None, :, None]
         mask = pareto_mask(speed, rate, np.isfinite(rate))[0, :, 0]

@@ -30,8 +30,9 @@ class EconomicsAssumptions:
     """Which chips stand in where the tables lack power or price (assumptions, not facts)."""
 
     reference_system: str = "nvidia_gb200_nvl72"
-    power_proxies: dict[str, str] = field(default_factory=lambda: {"nvidia_rubin": "nvidia_gb300",
-                                                                    "groq_lp30": "groq_lpu_v1"})
+    power_proxies: dict[str, str] = field(
+        default_factory=lambda: {"nvidia_rubin": "nvidia_gb300", "groq_lp30": "groq_lpu_v1"}
+    )
     unknown_power_factor: float = 2.0
     interactivity_levels: tuple[float, ...] = (50.0, 100.0, 200.0, 400.0, 1000.0)
 
@@ -52,8 +53,13 @@ def rack_overhead_ratio(systems: pl.DataFrame, accelerators: pl.DataFrame, syste
     return system["rack_power_kw"] / (system["accelerator_count"] * chip["tdp_w"] / 1000.0)
 
 
-def chip_power_kw(accelerator_id: str, accelerators: pl.DataFrame, systems: pl.DataFrame,
-                  assumptions: EconomicsAssumptions, _depth: int = 0) -> tuple[float, float, str]:
+def chip_power_kw(
+    accelerator_id: str,
+    accelerators: pl.DataFrame,
+    systems: pl.DataFrame,
+    assumptions: EconomicsAssumptions,
+    _depth: int = 0,
+) -> tuple[float, float, str]:
     """(low, high, basis) power per chip in kW; see the module docstring for the rules."""
     racks = systems.filter((pl.col("accelerator_id") == accelerator_id) & pl.col("rack_power_kw").is_not_null())
     if racks.height:
@@ -64,18 +70,27 @@ def chip_power_kw(accelerator_id: str, accelerators: pl.DataFrame, systems: pl.D
         raise ValueError(f"unknown accelerator {accelerator_id!r}")
     if chip["tdp_w"] is not None:
         ratio = rack_overhead_ratio(systems, accelerators, assumptions.reference_system)
-        return chip["tdp_w"] / 1000.0, chip["tdp_w"] / 1000.0 * ratio, \
-            f"accelerators.tdp_w x 1 to {ratio:.2f} (rack/TDP of {assumptions.reference_system})"
+        return (
+            chip["tdp_w"] / 1000.0,
+            chip["tdp_w"] / 1000.0 * ratio,
+            f"accelerators.tdp_w x 1 to {ratio:.2f} (rack/TDP of {assumptions.reference_system})",
+        )
     proxy = assumptions.power_proxies.get(accelerator_id)
     if proxy is None or _depth > 0:
-        raise ValueError(f"{accelerator_id}: no rack power, TDP or power proxy; add one to EconomicsAssumptions.power_proxies")
+        raise ValueError(
+            f"{accelerator_id}: no rack power, TDP or power proxy; add one to EconomicsAssumptions.power_proxies"
+        )
     low, high, basis = chip_power_kw(proxy, accelerators, systems, assumptions, _depth + 1)
-    return low, high * assumptions.unknown_power_factor, \
-        f"proxy {proxy} ({basis}), high end x {assumptions.unknown_power_factor:g} (assumption)"
+    return (
+        low,
+        high * assumptions.unknown_power_factor,
+        f"proxy {proxy} ({basis}), high end x {assumptions.unknown_power_factor:g} (assumption)",
+    )
 
 
-def chip_price_usd_per_hour(accelerator_id: str, rental_prices: pl.DataFrame, power_kw: tuple[float, float],
-                            reference_usd_per_kw_hour: float) -> tuple[float, float, str]:
+def chip_price_usd_per_hour(
+    accelerator_id: str, rental_prices: pl.DataFrame, power_kw: tuple[float, float], reference_usd_per_kw_hour: float
+) -> tuple[float, float, str]:
     """(low, high, basis) rental price per chip-hour."""
     for terms in ("on_demand", None):
         rows = rental_prices if terms is None else rental_prices.filter(pl.col("terms") == terms)
@@ -84,12 +99,16 @@ def chip_price_usd_per_hour(accelerator_id: str, rental_prices: pl.DataFrame, po
             used = rows["terms"][0] if terms is None else terms
             price = rental_price(rows.with_columns(terms=pl.lit(used)), used)["usd_per_gpu_hour"][0]
             return float(price), float(price), f"rental_prices median, {used}"
-    return power_kw[0] * reference_usd_per_kw_hour, power_kw[1] * reference_usd_per_kw_hour, \
-        "no rental price: reference $/kW-h x power (assumption: cost tracks power)"
+    return (
+        power_kw[0] * reference_usd_per_kw_hour,
+        power_kw[1] * reference_usd_per_kw_hour,
+        "no rental price: reference $/kW-h x power (assumption: cost tracks power)",
+    )
 
 
-def reference_usd_per_kw_hour(rental_prices: pl.DataFrame, accelerators: pl.DataFrame, systems: pl.DataFrame,
-                              assumptions: EconomicsAssumptions) -> float:
+def reference_usd_per_kw_hour(
+    rental_prices: pl.DataFrame, accelerators: pl.DataFrame, systems: pl.DataFrame, assumptions: EconomicsAssumptions
+) -> float:
     """The reference system's chip rental price per kW of its rack power."""
     system = _row(systems, "system_id", assumptions.reference_system)
     chip_id = system["accelerator_id"]
@@ -110,8 +129,19 @@ def at_interactivity(points: pl.DataFrame, levels) -> pl.DataFrame:
         rows.append(best.with_columns(level=pl.lit(float(level))))
     if not rows:
         return points.head(0)
-    keep = ["option", "level", "per_user_tokens_per_s", "usd_per_mtok", "usd_per_mtok_low", "usd_per_mtok_high",
-            "tokens_per_s_per_mw", "tokens_per_s_per_mw_low", "tokens_per_s_per_mw_high", "batch", "chips"]
+    keep = [
+        "option",
+        "level",
+        "per_user_tokens_per_s",
+        "usd_per_mtok",
+        "usd_per_mtok_low",
+        "usd_per_mtok_high",
+        "tokens_per_s_per_mw",
+        "tokens_per_s_per_mw_low",
+        "tokens_per_s_per_mw_high",
+        "batch",
+        "chips",
+    ]
     return pl.concat(rows).select(keep).sort(["level", "option"])
 
 
@@ -120,7 +150,9 @@ def users_per_chip(kv_bytes_per_user, capacity_bytes, weight_bytes_held, reserve
 
     ``floor((capacity (1 - reserve) - weights_held) / kv_per_user)``, at least 0.
     """
-    free = np.asarray(capacity_bytes, dtype=float) * (1.0 - reserve_fraction) - np.asarray(weight_bytes_held, dtype=float)
+    free = np.asarray(capacity_bytes, dtype=float) * (1.0 - reserve_fraction) - np.asarray(
+        weight_bytes_held, dtype=float
+    )
     return np.fmax(np.floor(free / np.asarray(kv_bytes_per_user, dtype=float)), 0.0)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from hbmcycle.data import db
 from hbmcycle.hetero.disaggregation import Assumptions, Chip, Scenario, stack_efficiency
 from hbmcycle.hetero.economics import (
     EconomicsAssumptions,
@@ -14,7 +15,6 @@ from hbmcycle.hetero.economics import (
     reference_usd_per_kw_hour,
 )
 from hbmcycle.hetero.stages import stage_params
-from hbmcycle.data import db
 from hbmcycle.inference import constants, names
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
@@ -53,8 +53,13 @@ def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAss
     price = chip_price_usd_per_hour(accelerator_id, tables.rental_prices, power[:2], per_kw)
     racks = tables.systems.filter(pl.col("accelerator_id") == accelerator_id)["accelerator_count"]
     per_rack = float(racks.max()) if racks.len() else float("nan")
-    return Chip(hw=hw, power_kw=power[:2], usd_per_hour=price[:2], chips_per_rack=per_rack,
-                basis=f"power: {power[2]}; price: {price[2]}")
+    return Chip(
+        hw=hw,
+        power_kw=power[:2],
+        usd_per_hour=price[:2],
+        chips_per_rack=per_rack,
+        basis=f"power: {power[2]}; price: {price[2]}",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,22 +78,37 @@ class Choice:
     baseline_gpu: str = "nvidia_gb200"
 
 
-def load_scenario(choice: Choice, tables: Tables | None = None, assumptions: Assumptions = Assumptions(),
-                  econ: EconomicsAssumptions = EconomicsAssumptions()) -> Scenario:
+def load_scenario(
+    choice: Choice,
+    tables: Tables | None = None,
+    assumptions: Assumptions = Assumptions(),
+    econ: EconomicsAssumptions = EconomicsAssumptions(),
+) -> Scenario:
     """Resolve names, read figures and build the scenario the options are compared on."""
     tables = tables or read_tables()
     weights = check_precision(choice.weights, WEIGHT_PRECISIONS, "weights")
     kv = check_precision(choice.kv, KV_PRECISIONS, "KV-cache")
     row = names.resolve(tables.llm_models, choice.model, "model_id", "name", "model")
     models = tables.llm_models[row]
-    ids = {k: tables.accelerators["accelerator_id"][names.resolve(tables.accelerators, getattr(choice, k),
-                                                                    "accelerator_id", "product", "accelerator")]
-           for k in ("gpu", "lpu", "wafer", "baseline_gpu")}
+    ids = {
+        k: tables.accelerators["accelerator_id"][
+            names.resolve(tables.accelerators, getattr(choice, k), "accelerator_id", "product", "accelerator")
+        ]
+        for k in ("gpu", "lpu", "wafer", "baseline_gpu")
+    }
     eff = stack_efficiency(calibrated_efficiency()[0], choice.stack)
     return Scenario(
-        sp=stage_params(models), model=model_arrays(models), context=float(choice.context),
-        output_tokens=float(choice.output_tokens), weight_bytes=BYTES_PER_ELEMENT[weights],
-        kv_bytes=BYTES_PER_ELEMENT[kv], gpu_eff=eff, sram_eff=eff, assumptions=assumptions,
-        gpu=chip(tables, ids["gpu"], weights, econ), lpu=chip(tables, ids["lpu"], weights, econ),
-        wafer=chip(tables, ids["wafer"], weights, econ), baseline_gpu=chip(tables, ids["baseline_gpu"], weights, econ),
+        sp=stage_params(models),
+        model=model_arrays(models),
+        context=float(choice.context),
+        output_tokens=float(choice.output_tokens),
+        weight_bytes=BYTES_PER_ELEMENT[weights],
+        kv_bytes=BYTES_PER_ELEMENT[kv],
+        gpu_eff=eff,
+        sram_eff=eff,
+        assumptions=assumptions,
+        gpu=chip(tables, ids["gpu"], weights, econ),
+        lpu=chip(tables, ids["lpu"], weights, econ),
+        wafer=chip(tables, ids["wafer"], weights, econ),
+        baseline_gpu=chip(tables, ids["baseline_gpu"], weights, econ),
     )

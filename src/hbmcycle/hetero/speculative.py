@@ -44,12 +44,24 @@ def expected_tokens(alpha, gamma) -> np.ndarray:
 def speedup(alpha, gamma, draft_s, target_s, verify_s) -> np.ndarray:
     """Speed-up of per-user decoding: ``E[tokens] * t_target / (gamma * t_draft + t_verify)``."""
     gamma = np.asarray(gamma, dtype=float)
-    return expected_tokens(alpha, gamma) * np.asarray(target_s, dtype=float) / (
-        gamma * np.asarray(draft_s, dtype=float) + np.asarray(verify_s, dtype=float))
+    return (
+        expected_tokens(alpha, gamma)
+        * np.asarray(target_s, dtype=float)
+        / (gamma * np.asarray(draft_s, dtype=float) + np.asarray(verify_s, dtype=float))
+    )
 
 
-def verify_seconds(model: ModelArrays, hw: HardwareArrays, batch, context, gamma, group_size, weight_bytes: float,
-                   kv_bytes: float, eff: Efficiency) -> np.ndarray:
+def verify_seconds(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    batch,
+    context,
+    gamma,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> np.ndarray:
     """One verification pass of ``gamma + 1`` tokens for each of ``batch`` sequences (s).
 
     Memory: the weights that ``batch (gamma + 1)`` tokens touch plus one read of each KV cache;
@@ -59,15 +71,26 @@ def verify_seconds(model: ModelArrays, hw: HardwareArrays, batch, context, gamma
     tokens = batch * (np.asarray(gamma, dtype=float) + 1.0)
     per_sequence = decode_step(model, hw, batch, context, group_size, weight_bytes, kv_bytes, eff)
     per_token = decode_step(model, hw, tokens, context, group_size, weight_bytes, kv_bytes, eff)
-    extra_weights = (model.weight_params_read(tokens) - model.weight_params_read(batch)) * weight_bytes / (
-        eff.bandwidth * np.asarray(group_size, dtype=float) * hw.bandwidth_bytes_s)
+    extra_weights = (
+        (model.weight_params_read(tokens) - model.weight_params_read(batch))
+        * weight_bytes
+        / (eff.bandwidth * np.asarray(group_size, dtype=float) * hw.bandwidth_bytes_s)
+    )
     memory = per_sequence.memory_s + extra_weights
     fixed = per_token.step_s - np.maximum(per_token.memory_s, per_token.compute_s)  # comm + overheads
     return np.maximum(memory, per_token.compute_s) + fixed
 
 
-def draft_step_seconds(draft: ModelArrays, hw: HardwareArrays, batch, context, group_size, weight_bytes: float,
-                       kv_bytes: float, eff: Efficiency) -> np.ndarray:
+def draft_step_seconds(
+    draft: ModelArrays,
+    hw: HardwareArrays,
+    batch,
+    context,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> np.ndarray:
     """One decode step of the draft model on ``group_size`` chips of ``hw`` (s); NaN where it does not fit."""
     step = decode_step(draft, hw, batch, context, group_size, weight_bytes, kv_bytes, eff)
     return np.where(np.asarray(batch, dtype=float) <= step.max_batch, step.step_s, np.nan)

@@ -56,7 +56,7 @@ class StageParams:
     ffn_total: np.ndarray
     head: np.ndarray
 
-    def take(self, index) -> "StageParams":
+    def take(self, index) -> StageParams:
         index = np.atleast_1d(index)
         return StageParams(self.attention[index], self.ffn_active[index], self.ffn_total[index], self.head[index])
 
@@ -86,12 +86,20 @@ def stage_params(llm_models: pl.DataFrame, ffn_matrices: int = DEFAULT_FFN_MATRI
     active = _floats(llm_models, "active_params_b") * 1e9
     total = _floats(llm_models, "total_params_b") * 1e9
     head = _floats(llm_models, "vocab_size") * hidden
-    dense_layers = np.where(llm_models.get_column("dense_layers").is_null().to_numpy()
-                            & (_floats(llm_models, "experts") == 0), layers, _floats(llm_models, "dense_layers"))
-    ffn_shape = ffn_matrices * hidden * (
-        dense_layers * _floats(llm_models, "ffn_size")
-        + (layers - dense_layers) * _floats(llm_models, "moe_ffn_size")
-        * (_floats(llm_models, "experts_per_token") + _floats(llm_models, "shared_experts"))
+    dense_layers = np.where(
+        llm_models.get_column("dense_layers").is_null().to_numpy() & (_floats(llm_models, "experts") == 0),
+        layers,
+        _floats(llm_models, "dense_layers"),
+    )
+    ffn_shape = (
+        ffn_matrices
+        * hidden
+        * (
+            dense_layers * _floats(llm_models, "ffn_size")
+            + (layers - dense_layers)
+            * _floats(llm_models, "moe_ffn_size")
+            * (_floats(llm_models, "experts_per_token") + _floats(llm_models, "shared_experts"))
+        )
     )
     mla = llm_models.get_column("attention_type").to_numpy().astype(str) == "MLA"
     attention = np.where(mla, active - ffn_shape - head, layers * hidden * head_dim * (2 * heads + 2 * kv_heads))
@@ -100,8 +108,10 @@ def stage_params(llm_models: pl.DataFrame, ffn_matrices: int = DEFAULT_FFN_MATRI
     bad = (attention <= 0) | (ffn_active <= 0) | (ffn_total < ffn_active)
     if bad.any():
         names = ", ".join(llm_models.get_column("model_id").to_numpy()[bad])
-        raise ValueError(f"models {names}: parameter split gives a non-positive attention or FFN share; "
-                         "check active_params_b, ffn sizes and vocab_size")
+        raise ValueError(
+            f"models {names}: parameter split gives a non-positive attention or FFN share; "
+            "check active_params_b, ffn sizes and vocab_size"
+        )
     return StageParams(attention=attention, ffn_active=ffn_active, ffn_total=ffn_total, head=head)
 
 
@@ -118,8 +128,9 @@ class StageWork(NamedTuple):
         return self.flops / self.bytes
 
 
-def decode_attention_work(sp: StageParams, model: ModelArrays, batch, context, weight_bytes: float,
-                          kv_bytes: float) -> StageWork:
+def decode_attention_work(
+    sp: StageParams, model: ModelArrays, batch, context, weight_bytes: float, kv_bytes: float
+) -> StageWork:
     """One decode step of attention for ``batch`` sequences at ``context`` tokens, per layer."""
     batch = np.asarray(batch, dtype=float)
     cached = model.cached_tokens(context)
@@ -145,7 +156,9 @@ def prefill_work(model: ModelArrays, prompt_tokens, batch, weight_bytes: float, 
     tokens = batch * prompt
     kv = tokens * model.kv_elements_per_token * kv_bytes
     moved = model.weight_params_read(tokens) * weight_bytes + kv
-    flops = 2.0 * model.active_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(model, prompt)
+    flops = 2.0 * model.active_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(
+        model, prompt
+    )
     capacity = model.total_params * weight_bytes + kv
     return StageWork(moved / model.layers, flops / model.layers, capacity / model.layers)
 
@@ -155,8 +168,7 @@ def ridge_point(hw: HardwareArrays) -> np.ndarray:
     return hw.peak_flops_s / hw.bandwidth_bytes_s
 
 
-def stage_seconds(work: StageWork, hw: HardwareArrays, group_size, layers, eff: Efficiency,
-                  kv_share=0.0) -> np.ndarray:
+def stage_seconds(work: StageWork, hw: HardwareArrays, group_size, layers, eff: Efficiency, kv_share=0.0) -> np.ndarray:
     """Roofline time of one stage over all layers on ``group_size`` chips (s).
 
     ``t = layers * max(bytes_w / eta_bw + bytes_kv / eta_kv, flops / (P eta_c) * BW) / (G BW)``
@@ -165,13 +177,24 @@ def stage_seconds(work: StageWork, hw: HardwareArrays, group_size, layers, eff: 
     """
     group = np.asarray(group_size, dtype=float)
     kv_share = np.asarray(kv_share, dtype=float)
-    memory = work.bytes * ((1.0 - kv_share) / eff.bandwidth + kv_share / eff.kv_bandwidth) / (group * hw.bandwidth_bytes_s)
+    memory = (
+        work.bytes * ((1.0 - kv_share) / eff.bandwidth + kv_share / eff.kv_bandwidth) / (group * hw.bandwidth_bytes_s)
+    )
     compute = work.flops / (group * hw.peak_flops_s * eff.compute)
     return layers * np.fmax(memory, compute)
 
 
-def decode_split(sp: StageParams, model: ModelArrays, hw: HardwareArrays, batch, context, group_size,
-                 weight_bytes: float, kv_bytes: float, eff: Efficiency) -> tuple[np.ndarray, np.ndarray]:
+def decode_split(
+    sp: StageParams,
+    model: ModelArrays,
+    hw: HardwareArrays,
+    batch,
+    context,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> tuple[np.ndarray, np.ndarray]:
     """Attention and FFN seconds of one decode step on the same chips (no overheads, no comm).
 
     Returns ``(attention_s, ffn_s)``; the attention share of decode time is
@@ -184,18 +207,27 @@ def decode_split(sp: StageParams, model: ModelArrays, hw: HardwareArrays, batch,
     return attention_s, ffn_s
 
 
-def stage_table(sp: StageParams, model: ModelArrays, batch: float, context: float, prompt_tokens: float,
-                weight_bytes: float, kv_bytes: float) -> pl.DataFrame:
+def stage_table(
+    sp: StageParams,
+    model: ModelArrays,
+    batch: float,
+    context: float,
+    prompt_tokens: float,
+    weight_bytes: float,
+    kv_bytes: float,
+) -> pl.DataFrame:
     """One row per stage for a single model: per-layer GB, GFLOP, capacity GB and intensity."""
     works = {
         "prefill": prefill_work(model, prompt_tokens, 1.0, weight_bytes, kv_bytes),
         "decode_attention": decode_attention_work(sp, model, batch, context, weight_bytes, kv_bytes),
         "decode_ffn": decode_ffn_work(sp, model, batch, weight_bytes),
     }
-    return pl.DataFrame({
-        "stage": list(works),
-        "gb_per_layer": [float(np.ravel(w.bytes)[0]) / 1e9 for w in works.values()],
-        "gflop_per_layer": [float(np.ravel(w.flops)[0]) / 1e9 for w in works.values()],
-        "capacity_gb_per_layer": [float(np.ravel(w.capacity)[0]) / 1e9 for w in works.values()],
-        "flop_per_byte": [float(np.ravel(w.intensity)[0]) for w in works.values()],
-    })
+    return pl.DataFrame(
+        {
+            "stage": list(works),
+            "gb_per_layer": [float(np.ravel(w.bytes)[0]) / 1e9 for w in works.values()],
+            "gflop_per_layer": [float(np.ravel(w.flops)[0]) / 1e9 for w in works.values()],
+            "capacity_gb_per_layer": [float(np.ravel(w.capacity)[0]) / 1e9 for w in works.values()],
+            "flop_per_byte": [float(np.ravel(w.intensity)[0]) for w in works.values()],
+        }
+    )

@@ -109,12 +109,12 @@ class ModelArrays:
     def __len__(self) -> int:
         return len(self.model_id)
 
-    def take(self, index) -> "ModelArrays":
+    def take(self, index) -> ModelArrays:
         """Subset (integer index or index array) keeping the array form."""
         index = np.atleast_1d(index)
         return ModelArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
-    def along(self, axis: int, ndim: int) -> "ModelArrays":
+    def along(self, axis: int, ndim: int) -> ModelArrays:
         """Reshape every field so that models lie on ``axis`` of an ``ndim``-dim broadcast grid."""
         shape = [1] * ndim
         shape[axis] = len(self)
@@ -144,7 +144,9 @@ def _column(frame: pl.DataFrame, name: str, default: float = 0.0) -> np.ndarray:
     return frame.get_column(name).cast(pl.Float64).fill_null(default).to_numpy()
 
 
-def model_arrays(llm_models: pl.DataFrame, sliding_layer_fraction: float = DEFAULT_SLIDING_LAYER_FRACTION) -> ModelArrays:
+def model_arrays(
+    llm_models: pl.DataFrame, sliding_layer_fraction: float = DEFAULT_SLIDING_LAYER_FRACTION
+) -> ModelArrays:
     """Build :class:`ModelArrays` from ``llm_models`` rows (columns as in ``data/raw/llm_models.yaml``).
 
     Raises ValueError naming the model when a column the model needs is empty.
@@ -176,8 +178,10 @@ def model_arrays(llm_models: pl.DataFrame, sliding_layer_fraction: float = DEFAU
     always_active = active - k * expert_params
     if np.any(always_active < 0):
         bad = llm_models.get_column("model_id").to_numpy()[always_active < 0]
-        raise ValueError(f"models {', '.join(bad)}: active params below experts_per_token x one expert's params "
-                         "implied by (total - active) / (experts - experts_per_token)")
+        raise ValueError(
+            f"models {', '.join(bad)}: active params below experts_per_token x one expert's params "
+            "implied by (total - active) / (experts - experts_per_token)"
+        )
     window = llm_models.get_column("sliding_window").cast(pl.Float64).to_numpy()
     windowed = ~np.isnan(window)
     return ModelArrays(
@@ -192,7 +196,9 @@ def model_arrays(llm_models: pl.DataFrame, sliding_layer_fraction: float = DEFAU
         experts_per_token=np.where(is_moe, k, 0.0),
         kv_elements_per_token=layers
         * kv_elements_per_token_per_layer(attention, _column(llm_models, "kv_heads"), head_dim, lora, rope),
-        attention_flops_per_context_token=attention_flops_per_context_token(attention, layers, heads, head_dim, lora, rope),
+        attention_flops_per_context_token=attention_flops_per_context_token(
+            attention, layers, heads, head_dim, lora, rope
+        ),
         sliding_window=np.where(windowed, window, np.inf),
         sliding_layer_fraction=np.where(windowed, sliding_layer_fraction, 0.0),
     )

@@ -43,14 +43,29 @@ DEFAULT_ENGINE_BATCH_CAP = 2048
 DEFAULT_HOLDOUT_FRACTION = 0.3
 
 # Fit in units of order one (fractions, ms, us) for a well-conditioned problem.
-_SCALE = {"bandwidth": 1.0, "kv_bandwidth": 1.0, "compute": 1.0, "prefill_compute": 1.0, "step_overhead_s": 1e-3,
-          "layer_overhead_s": 1e-6, "sequence_overhead_s": 1e-6, "allreduce_latency_s": 1e-6}
+_SCALE = {
+    "bandwidth": 1.0,
+    "kv_bandwidth": 1.0,
+    "compute": 1.0,
+    "prefill_compute": 1.0,
+    "step_overhead_s": 1e-3,
+    "layer_overhead_s": 1e-6,
+    "sequence_overhead_s": 1e-6,
+    "allreduce_latency_s": 1e-6,
+}
 # Bounds keep the fit physical where the data cannot separate two effects (a slow memory
 # system and a fixed overhead both lengthen a large-batch step): streaming kernels reach at
 # most ~90 % of datasheet HBM bandwidth, and with CUDA graphs a layer's launches cost tens of us.
-_BOUNDS = {"bandwidth": (0.3, 0.9), "kv_bandwidth": (0.1, 0.9), "compute": (0.05, 0.9),
-           "prefill_compute": (0.05, 0.9), "step_overhead_s": (0.0, 20.0), "layer_overhead_s": (0.0, 50.0),
-           "sequence_overhead_s": (0.0, 100.0),           "allreduce_latency_s": (0.0, 100.0)}
+_BOUNDS = {
+    "bandwidth": (0.3, 0.9),
+    "kv_bandwidth": (0.1, 0.9),
+    "compute": (0.05, 0.9),
+    "prefill_compute": (0.05, 0.9),
+    "step_overhead_s": (0.0, 20.0),
+    "layer_overhead_s": (0.0, 50.0),
+    "sequence_overhead_s": (0.0, 100.0),
+    "allreduce_latency_s": (0.0, 100.0),
+}
 
 
 def is_held_out(measurement_id: str, fraction: float = DEFAULT_HOLDOUT_FRACTION) -> bool:
@@ -78,8 +93,11 @@ class Inputs:
         rows = np.array([accel_index[a] for a in measurements["accelerator_id"]])
         precision = measurements["weights_precision"].to_numpy().astype(str)
         base = by_precision["bf16"].take(rows)
-        peak = np.select([precision == p for p in WEIGHT_PRECISIONS],
-                         [by_precision[p].peak_flops_s[rows] for p in WEIGHT_PRECISIONS], np.nan)
+        peak = np.select(
+            [precision == p for p in WEIGHT_PRECISIONS],
+            [by_precision[p].peak_flops_s[rows] for p in WEIGHT_PRECISIONS],
+            np.nan,
+        )
         self.hw = HardwareArrays(**{**base.__dict__, "peak_flops_s": peak})
         self.weight_bytes = np.array([BYTES_PER_ELEMENT[p] for p in precision])
         self.kv_bytes = np.array([BYTES_PER_ELEMENT[p] for p in measurements["kv_precision"]])
@@ -94,12 +112,21 @@ class Inputs:
 
     def batch(self, eff: Efficiency, engine_batch_cap: float) -> np.ndarray:
         """Stated batch, else the largest that fits the whole sequence, capped by the engine."""
-        fits = max_batch(self.model, self.hw, self.input + self.output, self.group, self.weight_bytes,
-                         self.kv_bytes, eff.reserve_fraction)
+        fits = max_batch(
+            self.model,
+            self.hw,
+            self.input + self.output,
+            self.group,
+            self.weight_bytes,
+            self.kv_bytes,
+            eff.reserve_fraction,
+        )
         chosen = np.minimum(fits, engine_batch_cap)
         return np.where(np.isnan(self.stated_batch), np.where(chosen >= 1, chosen, np.nan), self.stated_batch)
 
-    def predict(self, eff: Efficiency, engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def predict(
+        self, eff: Efficiency, engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(predicted value in the row's unit, batch used, active decode bound index) per row."""
         batch = self.batch(eff, engine_batch_cap)
         args = (self.weight_bytes, self.kv_bytes, eff)
@@ -107,8 +134,11 @@ class Inputs:
         step = decode_step(self.model, self.hw, batch, mean_context, self.group, *args)
         throughput = offline_throughput(self.model, self.hw, self.input, self.output, batch, self.group, *args)
         ttft_ms = prefill_seconds(self.model, self.hw, self.input, 1.0, self.group, *args) * 1e3
-        predicted = np.select([self.metric == "throughput", self.metric == "per_user", self.metric == "ttft"],
-                              [throughput, step.per_user_tokens_per_s, ttft_ms], np.nan)
+        predicted = np.select(
+            [self.metric == "throughput", self.metric == "per_user", self.metric == "ttft"],
+            [throughput, step.per_user_tokens_per_s, ttft_ms],
+            np.nan,
+        )
         return predicted, batch, np.asarray(step.bound)
 
 
@@ -116,8 +146,12 @@ def _efficiency(vector: np.ndarray, base: Efficiency) -> Efficiency:
     return replace(base, **{name: value * _SCALE[name] for name, value in zip(FITTED_PARAMETERS, vector)})
 
 
-def fit(inputs: Inputs, fit_rows: np.ndarray, start: Efficiency = Efficiency(),
-        engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP) -> Efficiency:
+def fit(
+    inputs: Inputs,
+    fit_rows: np.ndarray,
+    start: Efficiency = Efficiency(),
+    engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP,
+) -> Efficiency:
     """Least-squares fit of the calibrated parameters on the rows selected by the boolean ``fit_rows``."""
     measured = inputs.measured[fit_rows]
 
@@ -144,8 +178,9 @@ def parameters_at_bounds(eff: Efficiency) -> list[str]:
     return at
 
 
-def validation_table(inputs: Inputs, eff: Efficiency, held_out: np.ndarray,
-                     engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP) -> pl.DataFrame:
+def validation_table(
+    inputs: Inputs, eff: Efficiency, held_out: np.ndarray, engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP
+) -> pl.DataFrame:
     """Predicted vs measured for every row: error = predicted / measured - 1, split, and a caveat."""
     predicted, batch, bound = inputs.predict(eff, engine_batch_cap)
     rows = inputs.rows
@@ -204,16 +239,20 @@ def summary(table: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([per_split.sort("split"), overall], how="vertical_relaxed")
 
 
-def calibrate(measurements: pl.DataFrame, llm_models: pl.DataFrame, accelerators: pl.DataFrame,
-              holdout_fraction: float = DEFAULT_HOLDOUT_FRACTION,
-              engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP) -> dict:
+def calibrate(
+    measurements: pl.DataFrame,
+    llm_models: pl.DataFrame,
+    accelerators: pl.DataFrame,
+    holdout_fraction: float = DEFAULT_HOLDOUT_FRACTION,
+    engine_batch_cap: float = DEFAULT_ENGINE_BATCH_CAP,
+) -> dict:
     """Fit on the non-held-out rows and return the calibration record (JSON-serialisable)."""
     inputs = Inputs(measurements, llm_models, accelerators)
     held_out = np.array([is_held_out(m, holdout_fraction) for m in measurements["measurement_id"]])
     eff = fit(inputs, ~held_out, engine_batch_cap=engine_batch_cap)
     table = validation_table(inputs, eff, held_out, engine_batch_cap)
     return {
-        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "method": "scipy.optimize.least_squares on log(predicted/measured), fit rows only",
         "parameters": eff.as_dict(),
         "fitted": list(FITTED_PARAMETERS),
@@ -228,5 +267,11 @@ def calibrate(measurements: pl.DataFrame, llm_models: pl.DataFrame, accelerators
 
 def settings() -> dict:
     """What, besides the data, decides the fit: a saved fit is stale when any of it changes."""
-    return {"fitted": list(FITTED_PARAMETERS), "bounds": _BOUNDS, "scale": _SCALE, "start": Efficiency().as_dict(),
-            "holdout_fraction": DEFAULT_HOLDOUT_FRACTION, "engine_batch_cap": DEFAULT_ENGINE_BATCH_CAP}
+    return {
+        "fitted": list(FITTED_PARAMETERS),
+        "bounds": _BOUNDS,
+        "scale": _SCALE,
+        "start": Efficiency().as_dict(),
+        "holdout_fraction": DEFAULT_HOLDOUT_FRACTION,
+        "engine_batch_cap": DEFAULT_ENGINE_BATCH_CAP,
+    }

@@ -7,7 +7,6 @@ and ``model_app`` as ``hbmcycle model``.
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import numpy as np
 import polars as pl
@@ -24,7 +23,9 @@ from hbmcycle.inference.parallel import STANDARD_GROUP_SIZES
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
 from hbmcycle.inference.step_time import BOUNDS, decode_step
 
-app = typer.Typer(help="LLM inference performance model: decode speed and the throughput frontier.", no_args_is_help=True)
+app = typer.Typer(
+    help="LLM inference performance model: decode speed and the throughput frontier.", no_args_is_help=True
+)
 model_app = typer.Typer(help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True)
 
 console = Console()
@@ -72,8 +73,10 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
         _fail("--gpus must be at least 1")
     domain = hw.scaleup_domain_size[0]
     if gpus > 1 and not (np.isfinite(domain) and gpus <= domain):
-        _fail(f"--gpus {gpus} exceeds the scale-up domain of {hw.product[0] or hw.accelerator_id[0]} "
-              f"({'unknown' if not np.isfinite(domain) else int(domain)}); valid: 1 ... {int(domain) if np.isfinite(domain) else 1}")
+        _fail(
+            f"--gpus {gpus} exceeds the scale-up domain of {hw.product[0] or hw.accelerator_id[0]} "
+            f"({'unknown' if not np.isfinite(domain) else int(domain)}); valid: 1 ... {int(domain) if np.isfinite(domain) else 1}"
+        )
     if gpus > 1 and not np.isfinite(hw.link_bytes_s[0]):
         _fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
     return arrays, hw, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv], weights, kv
@@ -97,10 +100,14 @@ def predict_command(
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:
-        _fail(f"{arrays.model_id[0]} in {weights} does not fit {gpus} x {hw.product[0]} with a context of {context}; "
-              "use more --gpus, lower precision or a shorter context")
+        _fail(
+            f"{arrays.model_id[0]} in {weights} does not fit {gpus} x {hw.product[0]} with a context of {context}; "
+            "use more --gpus, lower precision or a shorter context"
+        )
     if batch > fits:
-        _fail(f"batch {batch} does not fit: at context {context} the largest batch on {gpus} x {hw.product[0]} is {fits}")
+        _fail(
+            f"batch {batch} does not fit: at context {context} the largest batch on {gpus} x {hw.product[0]} is {fits}"
+        )
     result = {
         "accelerator_id": str(hw.accelerator_id[0]),
         "model_id": str(arrays.model_id[0]),
@@ -123,7 +130,9 @@ def predict_command(
     if json_output:
         typer.echo(json.dumps(result))
         return
-    table = Table(title=f"{result['model_id']} on {gpus} x {hw.product[0] or result['accelerator_id']}", show_header=False)
+    table = Table(
+        title=f"{result['model_id']} on {gpus} x {hw.product[0] or result['accelerator_id']}", show_header=False
+    )
     for label, key, fmt in [
         ("step time (ms)", "step_ms", "{:.3f}"),
         ("tokens/s per user", "per_user_tokens_per_s", "{:,.1f}"),
@@ -134,8 +143,11 @@ def predict_command(
         ("memory / compute / comm (ms)", None, None),
         ("calibration", "calibration", "{}"),
     ]:
-        value = (f"{result['memory_ms']:.3f} / {result['compute_ms']:.3f} / {result['comm_ms']:.3f}" if key is None
-                 else fmt.format(result[key]))
+        value = (
+            f"{result['memory_ms']:.3f} / {result['compute_ms']:.3f} / {result['comm_ms']:.3f}"
+            if key is None
+            else fmt.format(result[key])
+        )
         table.add_row(label, value)
     console.print(table)
 
@@ -147,7 +159,9 @@ def frontier_command(
     context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
-    max_gpus: Optional[int] = typer.Option(None, "--max-gpus", help="Largest group size swept (default: the scale-up domain, at most 72)"),
+    max_gpus: int | None = typer.Option(
+        None, "--max-gpus", help="Largest group size swept (default: the scale-up domain, at most 72)"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON list of frontier points"),
 ) -> None:
     """Pareto frontier of throughput per accelerator vs tokens/s per user, sweeping batch and group size."""
@@ -163,12 +177,20 @@ def frontier_command(
     if json_output:
         typer.echo(json.dumps([{**row, "calibration": provenance} for row in table.to_dicts()]))
         return
-    out = Table(title=f"Frontier: {arrays.model_id[0]} ({weights} weights, {kv} KV) on {hw.product[0]}, context {context}")
+    out = Table(
+        title=f"Frontier: {arrays.model_id[0]} ({weights} weights, {kv} KV) on {hw.product[0]}, context {context}"
+    )
     for column in ("GPUs", "batch", "step ms", "tok/s/user", "tok/s/GPU", "bound"):
         out.add_column(column, justify="right")
     for row in table.iter_rows(named=True):
-        out.add_row(str(row["group_size"]), str(row["batch"]), f"{row['step_ms']:.2f}",
-                    f"{row['per_user_tokens_per_s']:,.1f}", f"{row['tokens_per_s_per_accelerator']:,.0f}", row["bound"])
+        out.add_row(
+            str(row["group_size"]),
+            str(row["batch"]),
+            f"{row['step_ms']:.2f}",
+            f"{row['per_user_tokens_per_s']:,.1f}",
+            f"{row['tokens_per_s_per_accelerator']:,.0f}",
+            row["bound"],
+        )
     console.print(out)
     console.print(f"[dim]{provenance}[/dim]")
 
@@ -210,11 +232,16 @@ def validate_command(
     for column in ("measurement", "metric", "split", "batch", "measured", "predicted", "error", "caveat"):
         out.add_column(column, overflow="fold")
     for row in table.iter_rows(named=True):
-        out.add_row(row["measurement_id"], row["metric"], row["split"],
-                    "" if row["batch"] is None else f"{row['batch']:.0f}",
-                    f"{row['measured']:,.1f} {row['unit']}",
-                    "" if row["predicted"] is None else f"{row['predicted']:,.1f}",
-                    "" if row["error"] is None else f"{row['error']:+.0%}", row["caveat"])
+        out.add_row(
+            row["measurement_id"],
+            row["metric"],
+            row["split"],
+            "" if row["batch"] is None else f"{row['batch']:.0f}",
+            f"{row['measured']:,.1f} {row['unit']}",
+            "" if row["predicted"] is None else f"{row['predicted']:,.1f}",
+            "" if row["error"] is None else f"{row['error']:+.0%}",
+            row["caveat"],
+        )
     console.print(out)
     _print_summary(calibration.summary(table))
     console.print(f"[dim]{provenance}[/dim]")

@@ -47,8 +47,17 @@ class Grid(NamedTuple):
     on_frontier: np.ndarray  # Pareto-optimal within each (accelerator, model, context)
 
 
-def evaluate_grid(model: ModelArrays, hw: HardwareArrays, contexts, batches, group_sizes, weight_bytes: float,
-                  kv_bytes: float, eff: Efficiency, chunk_points: int = 2**17) -> Grid:
+def evaluate_grid(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    contexts,
+    batches,
+    group_sizes,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+    chunk_points: int = 2**17,
+) -> Grid:
     """Decode step, feasibility and frontier membership for every grid point.
 
     Works through the accelerators in chunks of about ``chunk_points`` points so that the
@@ -57,13 +66,21 @@ def evaluate_grid(model: ModelArrays, hw: HardwareArrays, contexts, batches, gro
     stays bounded by the outputs.
     """
     shape5 = lambda values, axis: np.asarray(values, dtype=float).reshape([-1 if a == axis else 1 for a in range(5)])
-    contexts5, batches5, groups5 = shape5(contexts, CONTEXT_AXIS), shape5(batches, BATCH_AXIS), shape5(group_sizes, GROUP_AXIS)
+    contexts5, batches5, groups5 = (
+        shape5(contexts, CONTEXT_AXIS),
+        shape5(batches, BATCH_AXIS),
+        shape5(group_sizes, GROUP_AXIS),
+    )
     model5 = model.along(MODEL_AXIS, 5)
     shape = (len(hw), len(model), contexts5.size, batches5.size, groups5.size)
     out = Grid(
-        step_s=np.empty(shape), per_user_tokens_per_s=np.empty(shape), tokens_per_s_per_accelerator=np.empty(shape),
-        bound=np.empty(shape, dtype=np.int8), max_batch=np.empty(shape[:3] + (1,) + shape[4:]),
-        feasible=np.empty(shape, dtype=bool), on_frontier=np.empty(shape, dtype=bool),
+        step_s=np.empty(shape),
+        per_user_tokens_per_s=np.empty(shape),
+        tokens_per_s_per_accelerator=np.empty(shape),
+        bound=np.empty(shape, dtype=np.int8),
+        max_batch=np.empty(shape[:3] + (1,) + shape[4:]),
+        feasible=np.empty(shape, dtype=bool),
+        on_frontier=np.empty(shape, dtype=bool),
     )
     per_accelerator = int(np.prod(shape[1:]))
     step_size = max(1, chunk_points // per_accelerator)
@@ -111,11 +128,21 @@ def pareto_mask(per_user: np.ndarray, throughput: np.ndarray, feasible: np.ndarr
     return mask.reshape(per_user.shape)
 
 
-def frontier_table(model: ModelArrays, hw: HardwareArrays, context: float, weight_bytes: float, kv_bytes: float,
-                   eff: Efficiency, batches=None, group_sizes=None) -> pl.DataFrame:
+def frontier_table(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    context: float,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+    batches=None,
+    group_sizes=None,
+) -> pl.DataFrame:
     """Frontier for one accelerator and one model at one context, fastest per-user speed first."""
     batches = default_batches() if batches is None else np.asarray(batches, dtype=float)
-    groups = default_group_sizes(hw.scaleup_domain_size[0]) if group_sizes is None else np.asarray(group_sizes, dtype=float)
+    groups = (
+        default_group_sizes(hw.scaleup_domain_size[0]) if group_sizes is None else np.asarray(group_sizes, dtype=float)
+    )
     grid = evaluate_grid(model, hw, [context], batches, groups, weight_bytes, kv_bytes, eff)
     cell = (0, 0, 0)
     b_index, g_index = np.nonzero(grid.on_frontier[cell])

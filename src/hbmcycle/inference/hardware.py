@@ -30,11 +30,11 @@ class HardwareArrays:
     def __len__(self) -> int:
         return len(self.accelerator_id)
 
-    def take(self, index) -> "HardwareArrays":
+    def take(self, index) -> HardwareArrays:
         index = np.atleast_1d(index)
         return HardwareArrays(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
-    def along(self, axis: int, ndim: int) -> "HardwareArrays":
+    def along(self, axis: int, ndim: int) -> HardwareArrays:
         """Reshape every field so that accelerators lie on ``axis`` of an ``ndim``-dim grid."""
         shape = [1] * ndim
         shape[axis] = len(self)
@@ -61,7 +61,9 @@ def hardware_arrays(accelerators: pl.DataFrame, precision: str, strict: bool = T
         for row in accelerators.iter_rows(named=True):
             name = row["product"] or row["accelerator_id"]
             if row[peak_column] is None:
-                raise UnsupportedError(f"precision {precision} not supported by {name} (no {peak_column} in accelerators)")
+                raise UnsupportedError(
+                    f"precision {precision} not supported by {name} (no {peak_column} in accelerators)"
+                )
             for column in ("memory_gb", "memory_bw_tb_s"):
                 if row[column] is None:
                     raise UnsupportedError(f"{name}: accelerators lacks {column}")

@@ -64,8 +64,16 @@ class OperatingPoints:
     regime: np.ndarray  # one of REGIMES
 
 
-def operating_points(model: ModelArrays, hw: HardwareArrays, weight_bytes, kv_bytes: float, context: float,
-                     per_user_target: float | None, group_sizes, eff: Efficiency) -> OperatingPoints:
+def operating_points(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    weight_bytes,
+    kv_bytes: float,
+    context: float,
+    per_user_target: float | None,
+    group_sizes,
+    eff: Efficiency,
+) -> OperatingPoints:
     """Most throughput per accelerator with every user at >= ``per_user_target`` tokens/s (engine-exact).
 
     For each group size G (up to the accelerator's scale-up domain) the batch is the largest
@@ -103,8 +111,11 @@ def operating_points(model: ModelArrays, hw: HardwareArrays, weight_bytes, kv_by
     ok = np.isfinite(pick(per_acc))
     memory_bound = pick(result.memory_s) >= pick(result.compute_s)
     at_capacity = pick(batch) >= pick(fits)
-    regime = np.select([~ok, at_capacity & memory_bound, at_capacity, memory_bound],
-                       ["infeasible", "capacity x bandwidth", "capacity x compute", "bandwidth"], "compute")
+    regime = np.select(
+        [~ok, at_capacity & memory_bound, at_capacity, memory_bound],
+        ["infeasible", "capacity x bandwidth", "capacity x compute", "bandwidth"],
+        "compute",
+    )
     return OperatingPoints(
         throughput_per_accelerator=np.where(ok, pick(per_acc), np.nan),
         per_user_tokens_per_s=np.where(ok, pick(result.per_user_tokens_per_s), np.nan),
@@ -115,18 +126,28 @@ def operating_points(model: ModelArrays, hw: HardwareArrays, weight_bytes, kv_by
     )
 
 
-def local_elasticities(model: ModelArrays, hw: HardwareArrays, weight_bytes, kv_bytes: float, context: float,
-                       per_user_target: float | None, group_sizes, eff: Efficiency,
-                       step: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+def local_elasticities(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    weight_bytes,
+    kv_bytes: float,
+    context: float,
+    per_user_target: float | None,
+    group_sizes,
+    eff: Efficiency,
+    step: float = 0.1,
+) -> tuple[np.ndarray, np.ndarray]:
     """d ln T / d ln capacity and d ln T / d ln bandwidth of the engine, per accelerator.
 
     Central differences with capacity (or bandwidth) scaled by exp(+-step), everything else
     held fixed. A 10 % step smooths the integer batch; NaN where either side is infeasible.
     """
+
     def throughput(**scaled):
         bumped = replace(hw, **{k: getattr(hw, k) * v for k, v in scaled.items()})
-        return operating_points(model, bumped, weight_bytes, kv_bytes, context, per_user_target, group_sizes,
-                                eff).throughput_per_accelerator
+        return operating_points(
+            model, bumped, weight_bytes, kv_bytes, context, per_user_target, group_sizes, eff
+        ).throughput_per_accelerator
 
     up, down = math.exp(step), math.exp(-step)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -145,8 +166,14 @@ def prepare(accelerators: pl.DataFrame, llm_models: pl.DataFrame, workload: Work
     return model_arrays(rows), hw, weight_bytes, BYTES_PER_ELEMENT[workload.kv], used
 
 
-def modelled_throughput(accelerators: pl.DataFrame, llm_models: pl.DataFrame, workload: Workload, targets,
-                        eff: Efficiency, model_override: ModelArrays | None = None) -> pl.DataFrame:
+def modelled_throughput(
+    accelerators: pl.DataFrame,
+    llm_models: pl.DataFrame,
+    workload: Workload,
+    targets,
+    eff: Efficiency,
+    model_override: ModelArrays | None = None,
+) -> pl.DataFrame:
     """Engine throughput per accelerator at each per-user target (None = max batch), with local elasticities.
 
     One row per (accelerator, target): throughput_per_accelerator, per_user_tokens_per_s,
@@ -160,15 +187,24 @@ def modelled_throughput(accelerators: pl.DataFrame, llm_models: pl.DataFrame, wo
         args = (model, hw, weight_bytes, kv_bytes, workload.context, target, workload.group_sizes, eff)
         points = operating_points(*args)
         e_size, e_bw = local_elasticities(*args)
-        frames.append(pl.DataFrame({
-            "accelerator_id": hw.accelerator_id,
-            "target": target_label(target),
-            "per_user_target": float("nan") if target is None else float(target),
-            "throughput_per_accelerator": points.throughput_per_accelerator,
-            "per_user_tokens_per_s": points.per_user_tokens_per_s,
-            "batch": points.batch, "group_size": points.group_size, "max_batch": points.max_batch,
-            "regime": points.regime, "e_size": e_size, "e_bw": e_bw, "precision_used": used,
-        }))
+        frames.append(
+            pl.DataFrame(
+                {
+                    "accelerator_id": hw.accelerator_id,
+                    "target": target_label(target),
+                    "per_user_target": float("nan") if target is None else float(target),
+                    "throughput_per_accelerator": points.throughput_per_accelerator,
+                    "per_user_tokens_per_s": points.per_user_tokens_per_s,
+                    "batch": points.batch,
+                    "group_size": points.group_size,
+                    "max_batch": points.max_batch,
+                    "regime": points.regime,
+                    "e_size": e_size,
+                    "e_bw": e_bw,
+                    "precision_used": used,
+                }
+            )
+        )
     return pl.concat(frames).with_columns(pl.col(pl.Float64).fill_nan(None))
 
 

@@ -28,8 +28,9 @@ def allreduce_seconds(message_bytes, group_size, link_bytes_s, latency_s: float)
     return np.where(group_size > 1.0, latency_s + transfer, 0.0)
 
 
-def tensor_parallel_seconds(tokens, hidden_size, layers, group_size, link_bytes_s, latency_s: float,
-                            activation_bytes: float) -> np.ndarray:
+def tensor_parallel_seconds(
+    tokens, hidden_size, layers, group_size, link_bytes_s, latency_s: float, activation_bytes: float
+) -> np.ndarray:
     """Communication time of one forward pass over ``tokens`` tokens (s).
 
     ``layers * 2 * allreduce(tokens * hidden_size * activation_bytes)``.

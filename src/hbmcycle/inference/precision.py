@@ -32,4 +32,3 @@ def check_precision(precision: str, allowed: tuple[str, ...], what: str) -> str:
     if normalized not in allowed:
         raise ValueError(f"unknown {what} precision {precision!r}; valid: {', '.join(allowed)}")
     return normalized
-

@@ -103,8 +103,15 @@ class DecodeStep(NamedTuple):
     per_user_tokens_per_s: np.ndarray
 
 
-def max_batch(model: ModelArrays, hw: HardwareArrays, context, group_size, weight_bytes: float,
-              kv_bytes: float, reserve_fraction: float) -> np.ndarray:
+def max_batch(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    context,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    reserve_fraction: float,
+) -> np.ndarray:
     """Largest number of sequences of ``context`` tokens whose KV cache fits beside the weights.
 
     ``floor((G * capacity * (1 - reserve) - N_total * b_w) / (kv_tok * Lc(L) * b_kv))``, at least 0.
@@ -115,8 +122,16 @@ def max_batch(model: ModelArrays, hw: HardwareArrays, context, group_size, weigh
         return np.fmax(np.floor(free / per_sequence), 0.0)  # fmax: unknown figures (NaN) give 0
 
 
-def decode_step(model: ModelArrays, hw: HardwareArrays, batch, context, group_size, weight_bytes: float,
-                kv_bytes: float, eff: Efficiency) -> DecodeStep:
+def decode_step(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    batch,
+    context,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> DecodeStep:
     """One decode step for every broadcast point (see the module docstring for the formula)."""
     batch = np.asarray(batch, dtype=float)
     group_size = np.asarray(group_size, dtype=float)
@@ -128,8 +143,15 @@ def decode_step(model: ModelArrays, hw: HardwareArrays, batch, context, group_si
     memory_s = (weight_read + kv_read) * (1.0 / (group_size * hw.bandwidth_bytes_s))
     flops = (2.0 * model.active_params + model.attention_flops_per_context_token * cached) * batch
     compute_s = flops * (1.0 / (group_size * (hw.peak_flops_s * eff.compute)))
-    comm_s = tensor_parallel_seconds(batch, model.hidden_size, model.layers, group_size, hw.link_bytes_s,
-                                     eff.allreduce_latency_s, eff.activation_bytes)
+    comm_s = tensor_parallel_seconds(
+        batch,
+        model.hidden_size,
+        model.layers,
+        group_size,
+        hw.link_bytes_s,
+        eff.allreduce_latency_s,
+        eff.activation_bytes,
+    )
     overhead_s = (eff.step_overhead_s + model.layers * eff.layer_overhead_s) + batch * eff.sequence_overhead_s
     step_s = np.maximum(memory_s, compute_s)
     step_s += comm_s + overhead_s  # both smaller than the grid: add them to each other first
@@ -163,8 +185,16 @@ def attended_pairs(model: ModelArrays, prompt_tokens) -> np.ndarray:
     return (1.0 - f) * length**2 / 2.0 + f * windowed
 
 
-def prefill_seconds(model: ModelArrays, hw: HardwareArrays, prompt_tokens, batch, group_size,
-                    weight_bytes: float, kv_bytes: float, eff: Efficiency) -> np.ndarray:
+def prefill_seconds(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    prompt_tokens,
+    batch,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> np.ndarray:
     """Time to process ``batch`` prompts of ``prompt_tokens`` tokens in one pass (s).
 
     ``flops = 2 N_active B L + a_attn B L^2 / 2`` (causal attention's quadratic term),
@@ -182,13 +212,29 @@ def prefill_seconds(model: ModelArrays, hw: HardwareArrays, prompt_tokens, batch
     bytes_moved = model.weight_params_read(tokens) * weight_bytes + tokens * model.kv_elements_per_token * kv_bytes
     memory_s = bytes_moved / (group_size * hw.bandwidth_bytes_s * eff.bandwidth)
     compute_s = flops / (group_size * hw.peak_flops_s * eff.prefill_compute)
-    comm_s = tensor_parallel_seconds(tokens, model.hidden_size, model.layers, group_size, hw.link_bytes_s,
-                                     eff.allreduce_latency_s, eff.activation_bytes)
+    comm_s = tensor_parallel_seconds(
+        tokens,
+        model.hidden_size,
+        model.layers,
+        group_size,
+        hw.link_bytes_s,
+        eff.allreduce_latency_s,
+        eff.activation_bytes,
+    )
     return np.maximum(memory_s, compute_s) + comm_s + eff.step_overhead_s + model.layers * eff.layer_overhead_s
 
 
-def offline_throughput(model: ModelArrays, hw: HardwareArrays, input_tokens, output_tokens, batch, group_size,
-                       weight_bytes: float, kv_bytes: float, eff: Efficiency) -> np.ndarray:
+def offline_throughput(
+    model: ModelArrays,
+    hw: HardwareArrays,
+    input_tokens,
+    output_tokens,
+    batch,
+    group_size,
+    weight_bytes: float,
+    kv_bytes: float,
+    eff: Efficiency,
+) -> np.ndarray:
     """Output tokens/s of a group serving waves of ``batch`` requests (``input_tokens`` in, ``output_tokens`` out).
 
     Each wave prefills its prompts, then decodes ``output_tokens`` steps at the mean context

@@ -10,7 +10,7 @@ from hbmcycle.thesis.claims import classify_claims
 from hbmcycle.thesis.closed_form import closed_form_check
 from hbmcycle.thesis.config import Analysis, Config
 from hbmcycle.thesis.evidence import elasticity_sets, growth_table, natural_experiments, seed_series
-from hbmcycle.thesis.experiments import regime_map, sensitivity, seed_example_check, software_gains
+from hbmcycle.thesis.experiments import regime_map, seed_example_check, sensitivity, software_gains
 from hbmcycle.thesis.measured import best_measured, measured_results
 from hbmcycle.thesis.subclaims import verdicts
 
@@ -32,8 +32,13 @@ def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) ->
         seed_series=series,
         growth=growth_table(series),
         modelled=modelled,
-        closed_check=closed_form_check(accelerators.filter(pl.col("accelerator_id").is_in(list(config.generations))),
-                                       models, config.workload(), config.targets, eff),
+        closed_check=closed_form_check(
+            accelerators.filter(pl.col("accelerator_id").is_in(list(config.generations))),
+            models,
+            config.workload(),
+            config.targets,
+            eff,
+        ),
         elasticities=elasticity_sets(accelerators, series, best, modelled, config.generations, config.level),
         natural=natural_experiments(accelerators, claims, measured, modelled, config.pairs),
         sensitivity=sensitivity(accelerators, models, config, eff),

@@ -39,13 +39,16 @@ def claim_metric(notes: str | None, accelerator_id: str, baseline_id: str | None
 def classify_claims(benchmarks: pl.DataFrame) -> pl.DataFrame:
     """Claimed rows of ``inference_benchmarks`` with a ``claim_metric`` column."""
     claims = benchmarks.filter(pl.col("kind") == "claimed")
-    metric = [claim_metric(r["notes"], r["accelerator_id"], r["baseline_accelerator_id"])
-              for r in claims.iter_rows(named=True)]
+    metric = [
+        claim_metric(r["notes"], r["accelerator_id"], r["baseline_accelerator_id"])
+        for r in claims.iter_rows(named=True)
+    ]
     return claims.with_columns(pl.Series("claim_metric", metric, dtype=pl.Utf8))
 
 
-def claimed_chain(claims: pl.DataFrame, generations, anchor: str = "nvidia_h100_sxm",
-                  metrics=THROUGHPUT_CLAIMS, pick: str = "max") -> pl.DataFrame:
+def claimed_chain(
+    claims: pl.DataFrame, generations, anchor: str = "nvidia_h100_sxm", metrics=THROUGHPUT_CLAIMS, pick: str = "max"
+) -> pl.DataFrame:
     """Throughput relative to ``anchor`` by chaining vendor ratios (claims classified by :func:`classify_claims`).
 
     Starting from anchor = 1, a generation is resolved by a claim of an allowed metric whose
@@ -55,7 +58,9 @@ def claimed_chain(claims: pl.DataFrame, generations, anchor: str = "nvidia_h100_
     """
     if pick not in ("max", "min"):
         raise ValueError("pick must be 'max' or 'min'")
-    usable = claims.filter(pl.col("claim_metric").is_in(list(metrics)) & pl.col("baseline_accelerator_id").is_not_null())
+    usable = claims.filter(
+        pl.col("claim_metric").is_in(list(metrics)) & pl.col("baseline_accelerator_id").is_not_null()
+    )
     value = {anchor: 1.0}
     via = {anchor: "anchor"}
     changed = True
@@ -68,7 +73,9 @@ def claimed_chain(claims: pl.DataFrame, generations, anchor: str = "nvidia_h100_
             for row in usable.iter_rows(named=True):
                 ratio, acc, base = row["claimed_speedup_x"], row["accelerator_id"], row["baseline_accelerator_id"]
                 if acc == target and base in value:
-                    candidates.append((_CONFIDENCE_RANK[row["confidence"]], value[base] * ratio, row["result_id"], base))
+                    candidates.append(
+                        (_CONFIDENCE_RANK[row["confidence"]], value[base] * ratio, row["result_id"], base)
+                    )
                 elif base == target and acc in value:
                     candidates.append((_CONFIDENCE_RANK[row["confidence"]], value[acc] / ratio, row["result_id"], acc))
             if not candidates:
@@ -80,8 +87,9 @@ def claimed_chain(claims: pl.DataFrame, generations, anchor: str = "nvidia_h100_
             via[target] = chosen[2] if via[chosen[3]] == "anchor" else f"{via[chosen[3]]} > {chosen[2]}"
             changed = True
     rows = [(g, value[g], via[g]) for g in generations if g in value]
-    return pl.DataFrame(rows, schema={"accelerator_id": pl.Utf8, "claimed_relative": pl.Float64, "via": pl.Utf8},
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema={"accelerator_id": pl.Utf8, "claimed_relative": pl.Float64, "via": pl.Utf8}, orient="row"
+    )
 
 
 def ratio_via_common_baseline(claims: pl.DataFrame, base: str, other: str) -> pl.DataFrame:
@@ -90,12 +98,16 @@ def ratio_via_common_baseline(claims: pl.DataFrame, base: str, other: str) -> pl
     For claims ``X/base = r1`` and ``X/other = r2`` of the same metric and benchmark,
     ``other/base = r1 / r2``. The scenario is read from the claim id's last word.
     """
+
     def keyed(baseline: str) -> dict:
         rows = claims.filter((pl.col("baseline_accelerator_id") == baseline) & (pl.col("claim_metric") == "throughput"))
-        return {(r["accelerator_id"], r["benchmark_model"], r["result_id"].rsplit("_", 1)[-1]): r["claimed_speedup_x"]
-                for r in rows.iter_rows(named=True)}
+        return {
+            (r["accelerator_id"], r["benchmark_model"], r["result_id"].rsplit("_", 1)[-1]): r["claimed_speedup_x"]
+            for r in rows.iter_rows(named=True)
+        }
 
     vs_base, vs_other = keyed(base), keyed(other)
     rows = [(key[1], key[2], vs_base[key] / vs_other[key], key[0]) for key in vs_base if key in vs_other]
-    return pl.DataFrame(rows, schema={"family": pl.Utf8, "scenario": pl.Utf8, "ratio": pl.Float64, "via": pl.Utf8},
-                        orient="row")
+    return pl.DataFrame(
+        rows, schema={"family": pl.Utf8, "scenario": pl.Utf8, "ratio": pl.Float64, "via": pl.Utf8}, orient="row"
+    )

@@ -20,8 +20,18 @@ class Closed:
     regime: np.ndarray
 
 
-def closed_form(per_user_target, capacity_bytes, bandwidth_bytes_s, peak_flops_s, total_weight_bytes,
-                weight_read_bytes, kv_bytes_per_sequence, flops_per_sequence, layers, eff: Efficiency) -> Closed:
+def closed_form(
+    per_user_target,
+    capacity_bytes,
+    bandwidth_bytes_s,
+    peak_flops_s,
+    total_weight_bytes,
+    weight_read_bytes,
+    kv_bytes_per_sequence,
+    flops_per_sequence,
+    layers,
+    eff: Efficiency,
+) -> Closed:
     """Throughput at the largest batch (``per_user_target`` NaN) or at a per-user speed, in closed form.
 
     With a = W / (eta_w BW) + t_0 (t_0 = step + layers x layer overhead), the per-sequence
@@ -62,8 +72,11 @@ def closed_form(per_user_target, capacity_bytes, bandwidth_bytes_s, peak_flops_s
     t = step_time(batch)
     memory_bound = fixed(batch) + batch * memory_per_seq >= t0 + batch * compute_per_seq
     at_capacity = np.isclose(batch, b_star, rtol=1e-6)
-    regime = np.select([batch < 1, at_capacity & memory_bound, at_capacity, memory_bound],
-                       ["infeasible", "capacity x bandwidth", "capacity x compute", "bandwidth"], "compute")
+    regime = np.select(
+        [batch < 1, at_capacity & memory_bound, at_capacity, memory_bound],
+        ["infeasible", "capacity x bandwidth", "capacity x compute", "bandwidth"],
+        "compute",
+    )
     return Closed(throughput=np.where(batch >= 1, batch / t, np.nan), batch=batch, regime=regime)
 
 
@@ -79,8 +92,9 @@ def ideal_throughput_at_speed(per_user_target, bandwidth_bytes_s, weight_bytes, 
     return np.where(value > 0, value, np.nan)
 
 
-def closed_form_check(accelerators: pl.DataFrame, llm_models: pl.DataFrame, workload: Workload, targets,
-                      eff: Efficiency) -> pl.DataFrame:
+def closed_form_check(
+    accelerators: pl.DataFrame, llm_models: pl.DataFrame, workload: Workload, targets, eff: Efficiency
+) -> pl.DataFrame:
     """Closed form vs engine for one accelerator (group size 1) at each target.
 
     Columns: accelerator_id, target, engine, closed_form, ideal, closed_vs_engine (ratio - 1),
@@ -93,17 +107,35 @@ def closed_form_check(accelerators: pl.DataFrame, llm_models: pl.DataFrame, work
     frames = []
     for target in targets:
         engine = operating_points(model, hw, weight_bytes, kv_bytes, workload.context, target, (1.0,), eff)
-        closed = closed_form(np.nan if target is None else target, hw.memory_bytes, hw.bandwidth_bytes_s,
-                             hw.peak_flops_s, model.total_params * weight_bytes,
-                             lambda b: model.weight_params_read(b) * weight_bytes, kv_seq, flops_seq,
-                             model.layers, eff)
-        ideal = (ideal_max_batch_throughput(hw.memory_bytes, hw.bandwidth_bytes_s, model.total_params * weight_bytes,
-                                            kv_seq) if target is None else
-                 ideal_throughput_at_speed(target, hw.bandwidth_bytes_s, model.active_params * weight_bytes, kv_seq))
-        frames.append(pl.DataFrame({
-            "accelerator_id": hw.accelerator_id, "target": target_label(target),
-            "engine": engine.throughput_per_accelerator, "closed_form": closed.throughput, "ideal": ideal,
-            "engine_regime": engine.regime, "closed_regime": closed.regime,
-        }))
+        closed = closed_form(
+            np.nan if target is None else target,
+            hw.memory_bytes,
+            hw.bandwidth_bytes_s,
+            hw.peak_flops_s,
+            model.total_params * weight_bytes,
+            lambda b: model.weight_params_read(b) * weight_bytes,
+            kv_seq,
+            flops_seq,
+            model.layers,
+            eff,
+        )
+        ideal = (
+            ideal_max_batch_throughput(hw.memory_bytes, hw.bandwidth_bytes_s, model.total_params * weight_bytes, kv_seq)
+            if target is None
+            else ideal_throughput_at_speed(target, hw.bandwidth_bytes_s, model.active_params * weight_bytes, kv_seq)
+        )
+        frames.append(
+            pl.DataFrame(
+                {
+                    "accelerator_id": hw.accelerator_id,
+                    "target": target_label(target),
+                    "engine": engine.throughput_per_accelerator,
+                    "closed_form": closed.throughput,
+                    "ideal": ideal,
+                    "engine_regime": engine.regime,
+                    "closed_regime": closed.regime,
+                }
+            )
+        )
     out = pl.concat(frames).with_columns(pl.col(pl.Float64).fill_nan(None))
     return out.with_columns((pl.col("closed_form") / pl.col("engine") - 1).alias("closed_vs_engine"))

@@ -13,8 +13,14 @@ from hbmcycle.thesis.config import Config
 from hbmcycle.thesis.measured import measured_ratio
 
 
-def elasticity_sets(accelerators: pl.DataFrame, seed_series: pl.DataFrame, measured_all: pl.DataFrame,
-                    modelled: pl.DataFrame, generations, level: float = stats.DEFAULT_LEVEL) -> pl.DataFrame:
+def elasticity_sets(
+    accelerators: pl.DataFrame,
+    seed_series: pl.DataFrame,
+    measured_all: pl.DataFrame,
+    modelled: pl.DataFrame,
+    generations,
+    level: float = stats.DEFAULT_LEVEL,
+) -> pl.DataFrame:
     """Elasticity tables for each evidence set, stacked with a ``dataset`` column.
 
     (a) NVIDIA generations: the claimed (headline) chain, the measured series and the model at
@@ -24,15 +30,24 @@ def elasticity_sets(accelerators: pl.DataFrame, seed_series: pl.DataFrame, measu
     """
     specs = accelerators.select("accelerator_id", "memory_gb", "memory_bw_tb_s")
     sets: list[tuple[str, pl.DataFrame]] = []
-    for column, name in (("claimed_headline", "(a) NVIDIA: vendor claims"), ("measured", "(a) NVIDIA: MLPerf measured")):
+    for column, name in (
+        ("claimed_headline", "(a) NVIDIA: vendor claims"),
+        ("measured", "(a) NVIDIA: MLPerf measured"),
+    ):
         sets.append((name, seed_series.select("accelerator_id", pl.col(column).alias("throughput"))))
     model_rows = modelled.select("accelerator_id", "target", pl.col("throughput_per_accelerator").alias("throughput"))
     for target in model_rows["target"].unique(maintain_order=True):
         at = model_rows.filter(pl.col("target") == target).drop("target")
         sets.append((f"(a)/(d) NVIDIA: model, {target}", at.filter(pl.col("accelerator_id").is_in(list(generations)))))
         sets.append((f"(b) all vendors: model, {target}", at))
-    sets.append(("(c) MLPerf measured, all vendors", measured_all.select(
-        "accelerator_id", pl.col("tokens_per_s_per_accelerator").alias("throughput"), "precision")))
+    sets.append(
+        (
+            "(c) MLPerf measured, all vendors",
+            measured_all.select(
+                "accelerator_id", pl.col("tokens_per_s_per_accelerator").alias("throughput"), "precision"
+            ),
+        )
+    )
     frames = []
     for name, frame in sets:
         data = frame.join(specs, on="accelerator_id").drop_nulls()
@@ -43,19 +58,30 @@ def elasticity_sets(accelerators: pl.DataFrame, seed_series: pl.DataFrame, measu
         controls = None
         if "precision" in data.columns and data["precision"].n_unique() > 1:
             controls = {"fp4_indicator": (data["precision"] == "fp4").cast(pl.Float64).to_numpy()}
-        table = stats.elasticities(data["throughput"], data["memory_gb"], data["memory_bw_tb_s"], level=level,
-                                   controls=controls)
-        collinear = stats.collinearity({"size": np.log(data["memory_gb"].to_numpy()),
-                                        "bandwidth": np.log(data["memory_bw_tb_s"].to_numpy())})
-        frames.append(table.with_columns(pl.lit(name).alias("dataset"),
-                                         pl.lit(collinear["correlation"]).alias("log_correlation"),
-                                         pl.lit(collinear["condition_number"]).alias("condition_number"),
-                                         pl.lit(collinear["vif_size"]).alias("vif")))
+        table = stats.elasticities(
+            data["throughput"], data["memory_gb"], data["memory_bw_tb_s"], level=level, controls=controls
+        )
+        collinear = stats.collinearity(
+            {"size": np.log(data["memory_gb"].to_numpy()), "bandwidth": np.log(data["memory_bw_tb_s"].to_numpy())}
+        )
+        frames.append(
+            table.with_columns(
+                pl.lit(name).alias("dataset"),
+                pl.lit(collinear["correlation"]).alias("log_correlation"),
+                pl.lit(collinear["condition_number"]).alias("condition_number"),
+                pl.lit(collinear["vif_size"]).alias("vif"),
+            )
+        )
     return pl.concat(frames).select("dataset", *[c for c in frames[0].columns if c != "dataset"])
 
 
-def seed_series(accelerators: pl.DataFrame, claims: pl.DataFrame, measured_best: pl.DataFrame,
-                modelled: pl.DataFrame, config: Config) -> pl.DataFrame:
+def seed_series(
+    accelerators: pl.DataFrame,
+    claims: pl.DataFrame,
+    measured_best: pl.DataFrame,
+    modelled: pl.DataFrame,
+    config: Config,
+) -> pl.DataFrame:
     """The seed chart's data: per generation size, bandwidth, size x bandwidth and three throughput series.
 
     Columns: accelerator_id, product, ship_year, memory_gb, memory_bw_tb_s, size_x_bw,
@@ -63,22 +89,42 @@ def seed_series(accelerators: pl.DataFrame, claims: pl.DataFrame, measured_best:
     (tokens/s per accelerator, MLPerf), modelled_<target> (tokens/s per accelerator).
     """
     order = pl.DataFrame({"accelerator_id": list(config.generations), "generation": range(len(config.generations))})
-    base = order.join(accelerators.select("accelerator_id", "product", "ship_year", "memory_gb", "memory_bw_tb_s"),
-                      on="accelerator_id", how="left")
+    base = order.join(
+        accelerators.select("accelerator_id", "product", "ship_year", "memory_gb", "memory_bw_tb_s"),
+        on="accelerator_id",
+        how="left",
+    )
     headline = claimed_chain(claims, config.generations, config.anchor, pick="max")
     conservative = claimed_chain(claims, config.generations, config.anchor, pick="min")
     wide = modelled.filter(pl.col("accelerator_id").is_in(list(config.generations))).pivot(
-        on="target", index="accelerator_id", values="throughput_per_accelerator")
+        on="target", index="accelerator_id", values="throughput_per_accelerator"
+    )
     wide = wide.rename({c: f"modelled: {c}" for c in wide.columns if c != "accelerator_id"})
-    return (base.with_columns((pl.col("memory_gb") * pl.col("memory_bw_tb_s")).alias("size_x_bw"))
-            .join(headline.rename({"claimed_relative": "claimed_headline", "via": "claim_via"}), on="accelerator_id", how="left")
-            .join(conservative.select("accelerator_id", pl.col("claimed_relative").alias("claimed_conservative")),
-                  on="accelerator_id", how="left")
-            .join(measured_best.select("accelerator_id", pl.col("tokens_per_s_per_accelerator").alias("measured"),
-                                       pl.col("round").alias("measured_round"), pl.col("precision").alias("measured_precision")),
-                  on="accelerator_id", how="left")
-            .join(wide, on="accelerator_id", how="left")
-            .sort("generation"))
+    return (
+        base.with_columns((pl.col("memory_gb") * pl.col("memory_bw_tb_s")).alias("size_x_bw"))
+        .join(
+            headline.rename({"claimed_relative": "claimed_headline", "via": "claim_via"}),
+            on="accelerator_id",
+            how="left",
+        )
+        .join(
+            conservative.select("accelerator_id", pl.col("claimed_relative").alias("claimed_conservative")),
+            on="accelerator_id",
+            how="left",
+        )
+        .join(
+            measured_best.select(
+                "accelerator_id",
+                pl.col("tokens_per_s_per_accelerator").alias("measured"),
+                pl.col("round").alias("measured_round"),
+                pl.col("precision").alias("measured_precision"),
+            ),
+            on="accelerator_id",
+            how="left",
+        )
+        .join(wide, on="accelerator_id", how="left")
+        .sort("generation")
+    )
 
 
 def growth_table(series: pl.DataFrame) -> pl.DataFrame:
@@ -88,10 +134,14 @@ def growth_table(series: pl.DataFrame) -> pl.DataFrame:
     means size x bandwidth grew faster than throughput.
     """
     rows = []
-    for column in [c for c in series.columns if c in ("claimed_headline", "claimed_conservative", "measured")
-                   or c.startswith("modelled: ")]:
-        covered = series.filter(pl.col(column).is_not_null() & pl.col(column).is_not_nan()
-                                & pl.col("size_x_bw").is_not_null())
+    for column in [
+        c
+        for c in series.columns
+        if c in ("claimed_headline", "claimed_conservative", "measured") or c.startswith("modelled: ")
+    ]:
+        covered = series.filter(
+            pl.col(column).is_not_null() & pl.col(column).is_not_nan() & pl.col("size_x_bw").is_not_null()
+        )
         if covered.height < 2:
             rows.append((column, covered.height, None, None, None, None, None))
             continue
@@ -99,16 +149,35 @@ def growth_table(series: pl.DataFrame) -> pl.DataFrame:
         steps = float(covered["generation"][-1] - covered["generation"][0])
         t_growth = (t[-1] / t[0]) ** (1 / steps)
         p_growth = (p[-1] / p[0]) ** (1 / steps)
-        rows.append((column, covered.height, f"{covered['accelerator_id'][0]} .. {covered['accelerator_id'][-1]}",
-                     t_growth, p_growth, math.log(t[-1] / t[0]) / math.log(p[-1] / p[0]), p_growth > t_growth))
-    return pl.DataFrame(rows, schema={"series": pl.Utf8, "points": pl.Int64, "span": pl.Utf8,
-                                      "throughput_growth_per_gen": pl.Float64, "size_x_bw_growth_per_gen": pl.Float64,
-                                      "elasticity_vs_size_x_bw": pl.Float64, "size_x_bw_grows_faster": pl.Boolean},
-                        orient="row")
+        rows.append(
+            (
+                column,
+                covered.height,
+                f"{covered['accelerator_id'][0]} .. {covered['accelerator_id'][-1]}",
+                t_growth,
+                p_growth,
+                math.log(t[-1] / t[0]) / math.log(p[-1] / p[0]),
+                p_growth > t_growth,
+            )
+        )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "series": pl.Utf8,
+            "points": pl.Int64,
+            "span": pl.Utf8,
+            "throughput_growth_per_gen": pl.Float64,
+            "size_x_bw_growth_per_gen": pl.Float64,
+            "elasticity_vs_size_x_bw": pl.Float64,
+            "size_x_bw_grows_faster": pl.Boolean,
+        },
+        orient="row",
+    )
 
 
-def natural_experiments(accelerators: pl.DataFrame, claims: pl.DataFrame, measured: pl.DataFrame,
-                        modelled: pl.DataFrame, pairs) -> pl.DataFrame:
+def natural_experiments(
+    accelerators: pl.DataFrame, claims: pl.DataFrame, measured: pl.DataFrame, modelled: pl.DataFrame, pairs
+) -> pl.DataFrame:
     """Predicted ratios (thesis, bandwidth-only, model at each target) and observed ratios per pair.
 
     Long frame: pair, base, other, kind (law / model / measured / claimed), label, ratio.
@@ -121,8 +190,10 @@ def natural_experiments(accelerators: pl.DataFrame, claims: pl.DataFrame, measur
         pair = f"{specs[other]['product'].split(' (')[0]} / {specs[base]['product'].split(' (')[0]}"
         s = specs[other]["memory_gb"] / specs[base]["memory_gb"]
         b = specs[other]["memory_bw_tb_s"] / specs[base]["memory_bw_tb_s"]
-        rows += [(pair, base, other, "law", "thesis: size x bandwidth", s * b),
-                 (pair, base, other, "law", "bandwidth only", b)]
+        rows += [
+            (pair, base, other, "law", "thesis: size x bandwidth", s * b),
+            (pair, base, other, "law", "bandwidth only", b),
+        ]
         for target in modelled["target"].unique(maintain_order=True):
             at = modelled.filter(pl.col("target") == target)
             values = dict(zip(at["accelerator_id"], at["throughput_per_accelerator"]))
@@ -132,10 +203,25 @@ def natural_experiments(accelerators: pl.DataFrame, claims: pl.DataFrame, measur
             note = f"round {r['round']}" if r["same_round"] else "best of different rounds"
             rows.append((pair, base, other, "measured", f"MLPerf {r['family']} {r['scenario']} ({note})", r["ratio"]))
         for r in ratio_via_common_baseline(claims, base, other).iter_rows(named=True):
-            rows.append((pair, base, other, "measured", f"{r['family']} {r['scenario']} (from {r['via']} ratios)", r["ratio"]))
-        direct = claims.filter((pl.col("accelerator_id") == other) & (pl.col("baseline_accelerator_id") == base)
-                               & pl.col("claim_metric").is_in(list(THROUGHPUT_CLAIMS)))
+            rows.append(
+                (pair, base, other, "measured", f"{r['family']} {r['scenario']} (from {r['via']} ratios)", r["ratio"])
+            )
+        direct = claims.filter(
+            (pl.col("accelerator_id") == other)
+            & (pl.col("baseline_accelerator_id") == base)
+            & pl.col("claim_metric").is_in(list(THROUGHPUT_CLAIMS))
+        )
         for r in direct.iter_rows(named=True):
             rows.append((pair, base, other, "claimed", f"vendor claim {r['result_id']}", r["claimed_speedup_x"]))
-    return pl.DataFrame(rows, schema={"pair": pl.Utf8, "base": pl.Utf8, "other": pl.Utf8, "kind": pl.Utf8,
-                                      "label": pl.Utf8, "ratio": pl.Float64}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "pair": pl.Utf8,
+            "base": pl.Utf8,
+            "other": pl.Utf8,
+            "kind": pl.Utf8,
+            "label": pl.Utf8,
+            "ratio": pl.Float64,
+        },
+        orient="row",
+    )

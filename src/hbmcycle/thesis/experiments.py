@@ -63,10 +63,18 @@ def regime_map(accelerators: pl.DataFrame, llm_models: pl.DataFrame, config: Con
         model, hw, weight_bytes, kv_bytes, _ = prepare(chosen, llm_models, workload)
         for speed in config.regime_speeds:
             points = operating_points(model, hw, weight_bytes, kv_bytes, ctx, speed, workload.group_sizes, eff)
-            frames.append(pl.DataFrame({"accelerator_id": hw.accelerator_id, "product": hw.product,
-                                        "context": float(ctx), "per_user_target": float(speed),
-                                        "regime": points.regime,
-                                        "throughput_per_accelerator": points.throughput_per_accelerator}))
+            frames.append(
+                pl.DataFrame(
+                    {
+                        "accelerator_id": hw.accelerator_id,
+                        "product": hw.product,
+                        "context": float(ctx),
+                        "per_user_target": float(speed),
+                        "regime": points.regime,
+                        "throughput_per_accelerator": points.throughput_per_accelerator,
+                    }
+                )
+            )
     return pl.concat(frames).with_columns(pl.col(pl.Float64).fill_nan(None))
 
 
@@ -74,20 +82,30 @@ def software_gains(benchmarks: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFra
     """Same-hardware speed-ups: MLPerf first vs best round per (accelerator, family, scenario, GPUs), and software claims."""
     measured = measured_results(benchmarks).filter(pl.col("accelerator_count").is_not_null())
     rows = []
-    for key, group in measured.group_by(["accelerator_id", "family", "scenario", "accelerator_count"], maintain_order=True):
+    for key, group in measured.group_by(
+        ["accelerator_id", "family", "scenario", "accelerator_count"], maintain_order=True
+    ):
         if group["round"].n_unique() < 2:
             continue
         ordered = group.sort("round")
         first = ordered.filter(pl.col("round") == ordered["round"][0])["tokens_per_s_per_accelerator"].max()
         best = ordered["tokens_per_s_per_accelerator"].max()
-        rows.append((key[0], f"MLPerf {key[1]} {key[2]}, {key[3]} GPUs: {ordered['round'][0]} -> best round", best / first))
+        rows.append(
+            (key[0], f"MLPerf {key[1]} {key[2]}, {key[3]} GPUs: {ordered['round'][0]} -> best round", best / first)
+        )
     for r in claims.filter(pl.col("claim_metric") == "software").iter_rows(named=True):
         rows.append((r["accelerator_id"], f"vendor claim {r['result_id']}", r["claimed_speedup_x"]))
     return pl.DataFrame(rows, schema={"accelerator_id": pl.Utf8, "evidence": pl.Utf8, "gain": pl.Float64}, orient="row")
 
 
-def seed_example_check(accelerators: pl.DataFrame, systems: pl.DataFrame, llm_models: pl.DataFrame, config: Config,
-                       eff: Efficiency, example: dict = SEED_EXAMPLE) -> dict:
+def seed_example_check(
+    accelerators: pl.DataFrame,
+    systems: pl.DataFrame,
+    llm_models: pl.DataFrame,
+    config: Config,
+    eff: Efficiency,
+    example: dict = SEED_EXAMPLE,
+) -> dict:
     """The seed's Rubin NVL72 example against the data and the model.
 
     Arithmetic (requests x speed, per MW at the seed's power), the rack power in ``systems``
@@ -110,7 +128,9 @@ def seed_example_check(accelerators: pl.DataFrame, systems: pl.DataFrame, llm_mo
         out[f"{key}_requests"] = 0.0 if per_gpu is None else per_gpu * out["rack_gpus"] / speed
         out[f"{key}_regime"] = table["regime"][0]
     model = model_arrays(llm_models.filter(pl.col("model_id") == config.model_id))
-    kv_gb = float(model.kv_elements_per_token[0] * model.cached_tokens(config.context)[0] * BYTES_PER_ELEMENT[config.kv] / 1e9)
+    kv_gb = float(
+        model.kv_elements_per_token[0] * model.cached_tokens(config.context)[0] * BYTES_PER_ELEMENT[config.kv] / 1e9
+    )
     out["kv_gb_per_request"] = kv_gb
     out["rack_memory_gb"] = float(rubin["memory_gb"][0] * out["rack_gpus"])
     out["kv_share_of_rack_memory"] = kv_gb * example["requests"] / out["rack_memory_gb"]

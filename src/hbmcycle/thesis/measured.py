@@ -14,10 +14,14 @@ def benchmark_family(benchmark_model: str | None) -> str | None:
 
 def measured_results(benchmarks: pl.DataFrame) -> pl.DataFrame:
     """Measured MLPerf rows with per-accelerator throughput and a ``family`` column."""
-    rows = benchmarks.filter((pl.col("kind") == "measured") & (pl.col("benchmark") == "mlperf_inference")
-                             & pl.col("tokens_per_s_per_accelerator").is_not_null())
-    return rows.with_columns(pl.col("benchmark_model").map_elements(benchmark_family, return_dtype=pl.Utf8)
-                             .alias("family"))
+    rows = benchmarks.filter(
+        (pl.col("kind") == "measured")
+        & (pl.col("benchmark") == "mlperf_inference")
+        & pl.col("tokens_per_s_per_accelerator").is_not_null()
+    )
+    return rows.with_columns(
+        pl.col("benchmark_model").map_elements(benchmark_family, return_dtype=pl.Utf8).alias("family")
+    )
 
 
 def best_measured(measured: pl.DataFrame, family: str, scenario: str) -> pl.DataFrame:
@@ -27,9 +31,12 @@ def best_measured(measured: pl.DataFrame, family: str, scenario: str) -> pl.Data
     ``round`` and ``precision`` columns say which result that was.
     """
     rows = measured.filter((pl.col("family") == family) & (pl.col("scenario") == scenario))
-    return (rows.sort("tokens_per_s_per_accelerator", descending=True)
-            .group_by("accelerator_id", maintain_order=True).first()
-            .select("accelerator_id", "tokens_per_s_per_accelerator", "round", "precision", "result_id"))
+    return (
+        rows.sort("tokens_per_s_per_accelerator", descending=True)
+        .group_by("accelerator_id", maintain_order=True)
+        .first()
+        .select("accelerator_id", "tokens_per_s_per_accelerator", "round", "precision", "result_id")
+    )
 
 
 def measured_ratio(measured: pl.DataFrame, base: str, other: str) -> pl.DataFrame:
@@ -45,10 +52,22 @@ def measured_ratio(measured: pl.DataFrame, base: str, other: str) -> pl.DataFram
         if have != {base, other}:
             continue
         rounds = set(group.filter(pl.col("accelerator_id") == base)["round"]) & set(
-            group.filter(pl.col("accelerator_id") == other)["round"])
+            group.filter(pl.col("accelerator_id") == other)["round"]
+        )
         same = bool(rounds)
         pool = group.filter(pl.col("round") == max(rounds)) if same else group
-        best = {a: pool.filter(pl.col("accelerator_id") == a)["tokens_per_s_per_accelerator"].max() for a in (base, other)}
+        best = {
+            a: pool.filter(pl.col("accelerator_id") == a)["tokens_per_s_per_accelerator"].max() for a in (base, other)
+        }
         rows.append((family, scenario, best[other] / best[base], same, max(rounds) if same else None))
-    return pl.DataFrame(rows, schema={"family": pl.Utf8, "scenario": pl.Utf8, "ratio": pl.Float64,
-                                      "same_round": pl.Boolean, "round": pl.Utf8}, orient="row")
+    return pl.DataFrame(
+        rows,
+        schema={
+            "family": pl.Utf8,
+            "scenario": pl.Utf8,
+            "ratio": pl.Float64,
+            "same_round": pl.Boolean,
+            "round": pl.Utf8,
+        },
+        orient="row",
+    )

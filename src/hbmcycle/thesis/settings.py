@@ -5,12 +5,20 @@ from __future__ import annotations
 # The seed's NVIDIA line-up, one accelerator id per generation (B300/GB300 share memory per GPU;
 # GB300 is the NVL72 part the claims refer to).
 SEED_GENERATIONS: tuple[str, ...] = (
-    "nvidia_a100_80gb_sxm", "nvidia_h100_sxm", "nvidia_h200", "nvidia_b200", "nvidia_gb200",
-    "nvidia_gb300", "nvidia_rubin", "nvidia_rubin_ultra",
+    "nvidia_a100_80gb_sxm",
+    "nvidia_h100_sxm",
+    "nvidia_h200",
+    "nvidia_b200",
+    "nvidia_gb200",
+    "nvidia_gb300",
+    "nvidia_rubin",
+    "nvidia_rubin_ultra",
 )
 DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
-    ("nvidia_h100_sxm", "nvidia_h200"), ("nvidia_b200", "nvidia_b300"),
-    ("nvidia_gb200", "nvidia_gb300"), ("amd_mi300x", "amd_mi325x"),
+    ("nvidia_h100_sxm", "nvidia_h200"),
+    ("nvidia_b200", "nvidia_b300"),
+    ("nvidia_gb200", "nvidia_gb300"),
+    ("amd_mi300x", "amd_mi325x"),
 )
 
 # ---- verdict thresholds (stated here, applied in code) ----

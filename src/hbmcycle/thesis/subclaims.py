@@ -8,7 +8,14 @@ import numpy as np
 import polars as pl
 
 from hbmcycle.thesis.config import Analysis
-from hbmcycle.thesis.settings import ELASTICITY_NEAR, MIN_POINTS, RACK_POWER_TOLERANCE, SHARE_FAILS, SHARE_HOLDS, SOFTWARE_GAIN
+from hbmcycle.thesis.settings import (
+    ELASTICITY_NEAR,
+    MIN_POINTS,
+    RACK_POWER_TOLERANCE,
+    SHARE_FAILS,
+    SHARE_HOLDS,
+    SOFTWARE_GAIN,
+)
 
 
 def _row(dataset: str, form: str, term: str, table: pl.DataFrame) -> dict | None:
@@ -35,23 +42,43 @@ def verdicts(a: Analysis) -> pl.DataFrame:
 
     # 1. batch bottlenecks on HBM size: the throughput-optimal batch is the largest that fits
     capacity_share = _share(regimes, lambda r: r.startswith("capacity"))
-    rows.append(("Batch growth bottlenecks on HBM size", _grade(capacity_share),
-                 f"the batch is capacity-limited at {capacity_share:.0%} of {len([r for r in regimes if r != 'infeasible'])} "
-                 f"feasible operating points (regime map + seed generations at max batch and each speed target); "
-                 f"elsewhere the per-user speed target stops it first"))
+    rows.append(
+        (
+            "Batch growth bottlenecks on HBM size",
+            _grade(capacity_share),
+            f"the batch is capacity-limited at {capacity_share:.0%} of {len([r for r in regimes if r != 'infeasible'])} "
+            f"feasible operating points (regime map + seed generations at max batch and each speed target); "
+            f"elsewhere the per-user speed target stops it first",
+        )
+    )
 
     # 2. per-request speed bottlenecks on bandwidth: step time is memory-bound
     bw_share = _share(regimes, lambda r: r in ("capacity x bandwidth", "bandwidth"))
-    rows.append(("Per-request speed bottlenecks on HBM bandwidth", _grade(bw_share),
-                 f"the decode step is memory-bound at {bw_share:.0%} of feasible points; compute-bound at the rest"))
+    rows.append(
+        (
+            "Per-request speed bottlenecks on HBM bandwidth",
+            _grade(bw_share),
+            f"the decode step is memory-bound at {bw_share:.0%} of feasible points; compute-bound at the rest",
+        )
+    )
 
     # 3. size x bw grows faster than throughput
     checked = a.growth.filter(pl.col("size_x_bw_grows_faster").is_not_null())
     faster = checked["size_x_bw_grows_faster"].sum()
-    verdict = ("cannot be checked" if checked.is_empty() else "holds" if faster == checked.height
-               else "does not hold" if faster == 0 else "partly holds")
-    detail = "; ".join(f"{r['series']}: throughput x{r['throughput_growth_per_gen']:.2f}/gen vs size x bw "
-                       f"x{r['size_x_bw_growth_per_gen']:.2f}/gen" for r in checked.iter_rows(named=True))
+    verdict = (
+        "cannot be checked"
+        if checked.is_empty()
+        else "holds"
+        if faster == checked.height
+        else "does not hold"
+        if faster == 0
+        else "partly holds"
+    )
+    detail = "; ".join(
+        f"{r['series']}: throughput x{r['throughput_growth_per_gen']:.2f}/gen vs size x bw "
+        f"x{r['size_x_bw_growth_per_gen']:.2f}/gen"
+        for r in checked.iter_rows(named=True)
+    )
     rows.append(("Size x bandwidth grows faster than throughput", verdict, detail or "no series with two points"))
 
     # 4. 2x throughput needs 2x size x bw: product elasticity ~1 and size matters like bandwidth
@@ -83,13 +110,17 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         verdict = "cannot be checked"
     elif consistent == len(evidence) and (not np.isfinite(thesis_err) or thesis_err <= bw_err):
         verdict = "holds"
-    elif consistent < len(evidence) / 2 and (thesis_err > bw_err if np.isfinite(thesis_err) else rejecting >= len(evidence) / 2):
+    elif consistent < len(evidence) / 2 and (
+        thesis_err > bw_err if np.isfinite(thesis_err) else rejecting >= len(evidence) / 2
+    ):
         verdict = "does not hold"
     else:
         verdict = "partly holds"
-    detail = (f"joint regressions with >= {MIN_POINTS} points: {consistent} of {len(evidence)} have size and bandwidth "
-              f"elasticity intervals both containing 1, {rejecting} have a size elasticity consistent with 0 and not 1; "
-              f"natural experiments: median |log error| thesis {thesis_err:.2f} vs bandwidth-only {bw_err:.2f}")
+    detail = (
+        f"joint regressions with >= {MIN_POINTS} points: {consistent} of {len(evidence)} have size and bandwidth "
+        f"elasticity intervals both containing 1, {rejecting} have a size elasticity consistent with 0 and not 1; "
+        f"natural experiments: median |log error| thesis {thesis_err:.2f} vs bandwidth-only {bw_err:.2f}"
+    )
     rows.append(("2x throughput per generation needs 2x size x bandwidth", verdict, detail))
 
     # 5. the Rubin NVL72 example
@@ -102,25 +133,36 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         ceiling_ok = ex["ceiling_requests"] >= ex["requests"]
         power_known = ex["rack_power_kw_in_data"] is not None
         # The per-MW figure stands only if the recorded rack power is close to the seed's.
-        power_ok = power_known and math.isclose(ex["rack_power_kw_in_data"], ex["rack_kw"], rel_tol=RACK_POWER_TOLERANCE)
-        verdict = ("holds" if arithmetic_ok and engine_ok and power_ok else
-                   "partly holds" if arithmetic_ok and (engine_ok or ceiling_ok) else "does not hold")
+        power_ok = power_known and math.isclose(
+            ex["rack_power_kw_in_data"], ex["rack_kw"], rel_tol=RACK_POWER_TOLERANCE
+        )
+        verdict = (
+            "holds"
+            if arithmetic_ok and engine_ok and power_ok
+            else "partly holds"
+            if arithmetic_ok and (engine_ok or ceiling_ok)
+            else "does not hold"
+        )
         if power_known:
             per_mw_data = ex["aggregate_tok_s"] / (ex["rack_power_kw_in_data"] / 1000.0)
-            power_text = (f"{ex['rack_power_kw_in_data']:g} kW ({'within' if power_ok else 'outside'} "
-                          f"±{RACK_POWER_TOLERANCE:.0%} of the seed's {ex['rack_kw']:g} kW), giving "
-                          f"{per_mw_data / 1e6:.2f}M tok/s/MW")
+            power_text = (
+                f"{ex['rack_power_kw_in_data']:g} kW ({'within' if power_ok else 'outside'} "
+                f"±{RACK_POWER_TOLERANCE:.0%} of the seed's {ex['rack_kw']:g} kW), giving "
+                f"{per_mw_data / 1e6:.2f}M tok/s/MW"
+            )
         else:
             power_text = "not recorded, so per-MW cannot be checked"
-        detail = (f"{ex['requests']:,} x {ex['per_user_tok_s']:g} tok/s = {ex['aggregate_tok_s']:,.0f} tok/s; at "
-                  f"{ex['rack_kw']:g} kW that is {ex['arithmetic_tok_s_per_mw'] / 1e6:.2f}M tok/s/MW "
-                  f"({'matches' if arithmetic_ok else 'does not match'} the seed's 1.6M); rack power in systems: "
-                  f"{power_text}; "
-                  f"for {a.config.model_id} at {a.config.context:,.0f} tokens and >= {ex['per_user_tok_s']:g} tok/s/user "
-                  f"on {ex['rack_gpus']} Rubin GPUs the calibrated engine serves {ex['model_requests']:,.0f} concurrent "
-                  f"requests ({ex['model_regime']}), its hardware ceiling without fixed overheads "
-                  f"{ex['ceiling_requests']:,.0f} ({ex['ceiling_regime']}); {ex['requests']:,} such requests hold "
-                  f"{ex['kv_share_of_rack_memory']:.0%} of rack HBM in KV cache")
+        detail = (
+            f"{ex['requests']:,} x {ex['per_user_tok_s']:g} tok/s = {ex['aggregate_tok_s']:,.0f} tok/s; at "
+            f"{ex['rack_kw']:g} kW that is {ex['arithmetic_tok_s_per_mw'] / 1e6:.2f}M tok/s/MW "
+            f"({'matches' if arithmetic_ok else 'does not match'} the seed's 1.6M); rack power in systems: "
+            f"{power_text}; "
+            f"for {a.config.model_id} at {a.config.context:,.0f} tokens and >= {ex['per_user_tok_s']:g} tok/s/user "
+            f"on {ex['rack_gpus']} Rubin GPUs the calibrated engine serves {ex['model_requests']:,.0f} concurrent "
+            f"requests ({ex['model_regime']}), its hardware ceiling without fixed overheads "
+            f"{ex['ceiling_requests']:,.0f} ({ex['ceiling_regime']}); {ex['requests']:,} such requests hold "
+            f"{ex['kv_share_of_rack_memory']:.0%} of rack HBM in KV cache"
+        )
     rows.append(("Rubin NVL72 example: 1,920 requests x 100 tok/s, 1.6M tok/s per MW", verdict, detail))
 
     # 6. software is an independent dimension
@@ -136,10 +178,13 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         verdict = "partly holds"
     else:
         verdict = "does not hold"
-    detail = (f"{gains.height} of {a.software.height} same-hardware comparisons gained >= {SOFTWARE_GAIN - 1:.0%} "
-              f"(largest x{a.software['gain'].max():.2f}); but software choices (precision, MLA vs GQA, MoE) move the "
-              f"capacity elasticity over [{size_range.min():.2f}, {size_range.max():.2f}] at {a.config.reference_accelerator}"
-              if len(size_range) and a.software.height else "no same-hardware comparisons in the data")
+    detail = (
+        f"{gains.height} of {a.software.height} same-hardware comparisons gained >= {SOFTWARE_GAIN - 1:.0%} "
+        f"(largest x{a.software['gain'].max():.2f}); but software choices (precision, MLA vs GQA, MoE) move the "
+        f"capacity elasticity over [{size_range.min():.2f}, {size_range.max():.2f}] at {a.config.reference_accelerator}"
+        if len(size_range) and a.software.height
+        else "no same-hardware comparisons in the data"
+    )
     rows.append(("Software optimisation is an independent dimension", verdict, detail))
     return pl.DataFrame(rows, schema={"claim": pl.Utf8, "verdict": pl.Utf8, "evidence": pl.Utf8}, orient="row")
 
@@ -147,7 +192,9 @@ def verdicts(a: Analysis) -> pl.DataFrame:
 def thesis_regime_share(sensitivity_table: pl.DataFrame) -> tuple[float, int]:
     """Share of modelled operating points where both local elasticities are within ELASTICITY_NEAR of 1 (and count)."""
     points = sensitivity_table.drop_nulls(["e_size", "e_bw"])
-    both = points.filter(((pl.col("e_size") - 1).abs() <= ELASTICITY_NEAR) & ((pl.col("e_bw") - 1).abs() <= ELASTICITY_NEAR))
+    both = points.filter(
+        ((pl.col("e_size") - 1).abs() <= ELASTICITY_NEAR) & ((pl.col("e_bw") - 1).abs() <= ELASTICITY_NEAR)
+    )
     return (both.height / points.height if points.height else float("nan")), points.height
 
 
@@ -160,21 +207,36 @@ def headline(a: Analysis) -> str:
 
     share, points = thesis_regime_share(a.sensitivity)
     ref = a.sensitivity.filter(pl.col("dimension") == "context").drop_nulls(["e_size", "e_bw"])
-    by_regime = ref.group_by("regime").agg(pl.col("e_size").median(), pl.col("e_bw").median(), pl.len()).sort("len", descending=True)
-    parts = [f"**Verdict.** The thesis says throughput has elasticity 1 in HBM size and 1 in bandwidth. In the calibrated "
-             f"inference model ({cfg.model_id}, {cfg.weights} weights, {cfg.kv} KV, at {cfg.reference_accelerator}) both "
-             f"local elasticities are within ±{ELASTICITY_NEAR} of 1 at {share:.0%} of {points} operating points "
-             f"(contexts 1k–128k, precisions, models, group sizes; max batch and {', '.join(f'{s:g}' for s in cfg.interactivity)} "
-             f"tok/s/user). By regime (context sweep): "]
-    parts.append("; ".join(f"{r['regime']}: capacity {r['e_size']:.2f}, bandwidth {r['e_bw']:.2f} (median of {r['len']})"
-                           for r in by_regime.iter_rows(named=True)) + ". ")
-    for dataset, what in (("(b) all vendors: model, max batch", "the model across all vendors at max batch"),
-                          ("(c) MLPerf measured, all vendors", "MLPerf measurements (FP4 indicator as control)")):
+    by_regime = (
+        ref.group_by("regime")
+        .agg(pl.col("e_size").median(), pl.col("e_bw").median(), pl.len())
+        .sort("len", descending=True)
+    )
+    parts = [
+        f"**Verdict.** The thesis says throughput has elasticity 1 in HBM size and 1 in bandwidth. In the calibrated "
+        f"inference model ({cfg.model_id}, {cfg.weights} weights, {cfg.kv} KV, at {cfg.reference_accelerator}) both "
+        f"local elasticities are within ±{ELASTICITY_NEAR} of 1 at {share:.0%} of {points} operating points "
+        f"(contexts 1k–128k, precisions, models, group sizes; max batch and {', '.join(f'{s:g}' for s in cfg.interactivity)} "
+        f"tok/s/user). By regime (context sweep): "
+    ]
+    parts.append(
+        "; ".join(
+            f"{r['regime']}: capacity {r['e_size']:.2f}, bandwidth {r['e_bw']:.2f} (median of {r['len']})"
+            for r in by_regime.iter_rows(named=True)
+        )
+        + ". "
+    )
+    for dataset, what in (
+        ("(b) all vendors: model, max batch", "the model across all vendors at max batch"),
+        ("(c) MLPerf measured, all vendors", "MLPerf measurements (FP4 indicator as control)"),
+    ):
         size, bw = _row(dataset, "joint", "size", e), _row(dataset, "joint", "bandwidth", e)
         if size:
             corr = e.filter(pl.col("dataset") == dataset)["log_correlation"][0]
-            parts.append(f"Regressions on {what} ({size['n']} accelerators) give capacity {ci(size)} and bandwidth "
-                         f"{ci(bw)} ({int(cfg.level * 100)}% t-intervals; log size and log bandwidth correlate at {corr:.2f}). ")
+            parts.append(
+                f"Regressions on {what} ({size['n']} accelerators) give capacity {ci(size)} and bandwidth "
+                f"{ci(bw)} ({int(cfg.level * 100)}% t-intervals; log size and log bandwidth correlate at {corr:.2f}). "
+            )
     nat = a.natural
     if nat.height:
         for pair in nat["pair"].unique(maintain_order=True):
@@ -182,19 +244,25 @@ def headline(a: Analysis) -> str:
             law = dict(zip(rows["label"], rows["ratio"]))
             observed = rows.filter(pl.col("kind") == "measured")["ratio"]
             if len(observed):
-                parts.append(f"{pair.split(',')[0]}: measured {observed.min():.2f}–{observed.max():.2f}x vs "
-                             f"{law['thesis: size x bandwidth']:.2f}x (size x bandwidth) and {law['bandwidth only']:.2f}x "
-                             f"(bandwidth only). ")
+                parts.append(
+                    f"{pair.split(',')[0]}: measured {observed.min():.2f}–{observed.max():.2f}x vs "
+                    f"{law['thesis: size x bandwidth']:.2f}x (size x bandwidth) and {law['bandwidth only']:.2f}x "
+                    f"(bandwidth only). "
+                )
     v = {r["claim"]: r["verdict"] for r in a.verdicts.iter_rows(named=True)}
     parts.append("Sub-claims: " + "; ".join(f"{k.lower()} — **{val}**" for k, val in v.items()) + ". ")
-    contexts = a.sensitivity.filter((pl.col("dimension") == "context") & (pl.col("target") == "max batch")).drop_nulls("e_size")
+    contexts = a.sensitivity.filter((pl.col("dimension") == "context") & (pl.col("target") == "max batch")).drop_nulls(
+        "e_size"
+    )
     if contexts.height >= 2:
         short, long = contexts.row(0, named=True), contexts.row(contexts.height - 1, named=True)
         scarcer = "bandwidth" if float(ref["e_bw"].mean()) > float(ref["e_size"].mean()) else "capacity"
-        parts.append(f"A law that fits better is the closed form T = BW (1 - W/C') / (L k), capped by compute and the "
-                     f"speed target: capacity enters only through the KV room it leaves. At max batch the capacity "
-                     f"elasticity moves from {short['e_size']:.2f} at {short['variant']} to {long['e_size']:.2f} at "
-                     f"{long['variant']}; averaged over the context sweep, {scarcer} has the larger elasticity, so "
-                     f"{scarcer} per accelerator is what buys throughput, and the demand for the other grows only where "
-                     f"its elasticity stays high.")
+        parts.append(
+            f"A law that fits better is the closed form T = BW (1 - W/C') / (L k), capped by compute and the "
+            f"speed target: capacity enters only through the KV room it leaves. At max batch the capacity "
+            f"elasticity moves from {short['e_size']:.2f} at {short['variant']} to {long['e_size']:.2f} at "
+            f"{long['variant']}; averaged over the context sweep, {scarcer} has the larger elasticity, so "
+            f"{scarcer} per accelerator is what buys throughput, and the demand for the other grows only where "
+            f"its elasticity stays high."
+        )
     return "".join(parts)
