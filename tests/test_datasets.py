@@ -79,11 +79,11 @@ VALID: dict[str, list[dict]] = {
     ],
     "dram_market": [
         {"period": "2022", "year": "2022", "company": "industry", "dram_revenue_usd_b": "80.0",
-         "hbm_share_of_dram_revenue": "0.026", "is_forecast": "false"},
-        {"period": "2023", "year": "2023", "company": "industry", "dram_revenue_usd_b": "51.8", "is_forecast": "false"},
+         "hbm_share_of_dram_revenue": "0.026", "is_forecast": "false", "kind": "actual"},
+        {"period": "2023", "year": "2023", "company": "industry", "dram_revenue_usd_b": "51.8", "is_forecast": "false", "kind": "actual"},
         {"period": "2023Q1", "year": "2023", "quarter": "1", "company": "industry", "dram_revenue_usd_b": "9.663",
-         "is_forecast": "false"},
-        {"period": "2023", "year": "2023", "company": "micron", "capex_usd_b": "7.0", "is_forecast": "false"},
+         "is_forecast": "false", "kind": "actual"},
+        {"period": "2023", "year": "2023", "company": "micron", "capex_usd_b": "7.0", "is_forecast": "false", "kind": "actual"},
     ],
     "dram_prices": [
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "contract", "price_usd": "1.5", "price_usd_per_gb": "1.5"},
@@ -202,6 +202,8 @@ CASES = [
     Case("dram_market", "share as a percentage", 0, "hbm_share_of_dram_revenue", "2.6", "above the maximum 1"),
     Case("dram_market", "malformed period", 2, "period", "2023-Q1", "does not match the pattern"),
     Case("dram_market", "forecast flag not boolean", 3, "is_forecast", "yes", "is not a boolean"),
+    Case("dram_market", "kind outside actual/forecast/estimate", 1, "kind", "projection", "not an allowed value"),
+    Case("dram_market", "missing kind", 0, "kind", "", "required but empty"),
     # dram_prices
     Case("dram_prices", "unknown price type", 1, "price_type", "retail", "not an allowed value"),
     Case("dram_prices", "negative price", 0, "price_usd", "-1.5", "below the minimum"),
@@ -266,7 +268,7 @@ def test_gap_in_a_contiguous_series_is_reported(project):
     """The shipped sidecar declares annual industry rows contiguous; 2020 then 2022 lacks 2021."""
     raw = project / "data" / "raw"
     rows = [dict(r) for r in VALID["dram_market"]]
-    rows.insert(0, {"period": "2020", "year": "2020", "company": "industry", "is_forecast": "false"})
+    rows.insert(0, {"period": "2020", "year": "2020", "company": "industry", "is_forecast": "false", "kind": "actual"})
     write_tables(raw, {"dram_market": rows})
     _, problems = load_all(raw)
     gap = [p for p in problems if p.file.endswith("dram_market.csv") and p.line == 2 and p.column == "year"]
@@ -276,8 +278,9 @@ def test_gap_in_a_contiguous_series_is_reported(project):
 def test_contiguous_series_ignores_other_companies_and_quarters(project):
     raw = project / "data" / "raw"
     rows = [dict(r) for r in VALID["dram_market"]]
-    rows.append({"period": "2019", "year": "2019", "company": "micron", "is_forecast": "false"})
-    rows.append({"period": "2020Q3", "year": "2020", "quarter": "3", "company": "industry", "is_forecast": "false"})
+    rows.append({"period": "2019", "year": "2019", "company": "micron", "is_forecast": "false", "kind": "actual"})
+    rows.append({"period": "2020Q3", "year": "2020", "quarter": "3", "company": "industry", "is_forecast": "false",
+                 "kind": "actual"})
     write_tables(raw, {"dram_market": rows})
     _, problems = load_all(raw)
     assert problems == []
