@@ -85,6 +85,12 @@ VALID: dict[str, list[dict]] = {
          "is_forecast": "false", "kind": "actual"},
         {"period": "2023", "year": "2023", "company": "micron", "capex_usd_b": "7.0", "is_forecast": "false", "kind": "actual"},
     ],
+    "hbm_vendors": [
+        {"period": "2025Q3", "year": "2025", "quarter": "3", "vendor": "sk_hynix", "kind": "actual",
+         "share_basis": "revenue", "market_share": "0.57"},
+        {"period": "2026", "year": "2026", "vendor": "industry", "kind": "forecast", "share_basis": "none",
+         "hbm_bit_shipments_bn_gbit": "30"},
+    ],
     "dram_prices": [
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "contract", "price_usd": "1.5", "price_usd_per_gb": "1.5"},
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "spot", "price_usd": "1.6", "price_usd_per_gb": "1.6"},
@@ -204,6 +210,11 @@ CASES = [
     Case("dram_market", "forecast flag not boolean", 3, "is_forecast", "yes", "is not a boolean"),
     Case("dram_market", "kind outside actual/forecast/estimate", 1, "kind", "projection", "not an allowed value"),
     Case("dram_market", "missing kind", 0, "kind", "", "required but empty"),
+    # hbm_vendors
+    Case("hbm_vendors", "share as a percentage", 0, "market_share", "57", "above the maximum 1"),
+    Case("hbm_vendors", "quarter disagrees with period", 0, "quarter", "2", "disagrees with period '2025Q3' (expected 3)"),
+    Case("hbm_vendors", "unknown share basis", 0, "share_basis", "units", "not an allowed value"),
+    Case("hbm_vendors", "vendor spelled as a name", 1, "vendor", "SK Hynix", "not an allowed value"),
     # dram_prices
     Case("dram_prices", "unknown price type", 1, "price_type", "retail", "not an allowed value"),
     Case("dram_prices", "negative price", 0, "price_usd", "-1.5", "below the minimum"),
