@@ -91,6 +91,17 @@ VALID: dict[str, list[dict]] = {
         {"period": "2026", "year": "2026", "vendor": "industry", "kind": "forecast", "share_basis": "none",
          "hbm_bit_shipments_bn_gbit": "30"},
     ],
+    "hbm_tsv_capacity": [
+        {"period": "2023", "year": "2023", "vendor": "samsung", "kind": "actual", "tsv_k_wpm": "45"},
+        {"period": "2024", "year": "2024", "vendor": "sk_hynix", "kind": "forecast", "tsv_k_wpm_low": "120",
+         "tsv_k_wpm_high": "125"},
+    ],
+    "hbm_wafer_trade": [
+        {"estimate_id": "counterpoint_2025_hbm3e_ratio", "generation": "HBM3E", "kind": "estimate",
+         "wafer_trade_ratio_low": "3", "wafer_trade_ratio_high": "3"},
+        {"estimate_id": "trendforce_2024_hbm3e_vs_ddr5", "generation": "HBM3E", "kind": "estimate", "die_density_gbit": "24",
+         "die_size_premium_pct_low": "35", "die_size_premium_pct_high": "45"},
+    ],
     "dram_prices": [
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "contract", "price_usd": "1.5", "price_usd_per_gb": "1.5"},
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "spot", "price_usd": "1.6", "price_usd_per_gb": "1.6"},
@@ -121,6 +132,7 @@ VALID: dict[str, list[dict]] = {
 REFERENCED = {
     "systems": {"accelerators": ACCELERATORS},
     "hbm_products": {"hbm_generations": HBM_GENERATIONS},
+    "hbm_wafer_trade": {"hbm_generations": HBM_GENERATIONS},
     "accelerator_shipments": {"accelerators": ACCELERATORS},
     "rental_prices": {"accelerators": ACCELERATORS},
     "inference_benchmarks": {"accelerators": ACCELERATORS, "llm_models": LLM_MODELS},
@@ -215,6 +227,16 @@ CASES = [
     Case("hbm_vendors", "quarter disagrees with period", 0, "quarter", "2", "disagrees with period '2025Q3' (expected 3)"),
     Case("hbm_vendors", "unknown share basis", 0, "share_basis", "units", "not an allowed value"),
     Case("hbm_vendors", "vendor spelled as a name", 1, "vendor", "SK Hynix", "not an allowed value"),
+    # hbm_tsv_capacity
+    Case("hbm_tsv_capacity", "capacity in wafers not thousands", 0, "tsv_k_wpm", "45,000", "is not a number"),
+    Case("hbm_tsv_capacity", "duplicate period/vendor/kind", 2, "period", extra=dup("hbm_tsv_capacity", 0),
+         fragment="duplicate primary key"),
+    Case("hbm_tsv_capacity", "share as a percentage", 1, "share_of_dram_wafers", "14", "above the maximum 1"),
+    # hbm_wafer_trade
+    Case("hbm_wafer_trade", "generation missing from hbm_generations", 0, "generation", "HBM9",
+         "is not a hbm_generations.generation"),
+    Case("hbm_wafer_trade", "ratio written with an x", 0, "wafer_trade_ratio_low", "3x", "is not a number"),
+    Case("hbm_wafer_trade", "density not an integer", 1, "die_density_gbit", "24.5", "is not an integer"),
     # dram_prices
     Case("dram_prices", "unknown price type", 1, "price_type", "retail", "not an allowed value"),
     Case("dram_prices", "negative price", 0, "price_usd", "-1.5", "below the minimum"),
