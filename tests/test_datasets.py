@@ -102,6 +102,12 @@ VALID: dict[str, list[dict]] = {
         {"estimate_id": "trendforce_2024_hbm3e_vs_ddr5", "generation": "HBM3E", "kind": "estimate", "die_density_gbit": "24",
          "die_size_premium_pct_low": "35", "die_size_premium_pct_high": "45"},
     ],
+    "hbm_prices": [
+        {"period": "2025Q2", "year": "2025", "quarter": "2", "product": "hbm3e", "metric": "premium_vs_ddr5_x",
+         "kind": "estimate", "value_low": "4"},
+        {"period": "2026Q1", "year": "2026", "quarter": "1", "product": "conventional_dram",
+         "metric": "contract_price_change_qoq_pct", "kind": "forecast", "value_low": "90", "value_high": "95"},
+    ],
     "dram_prices": [
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "contract", "price_usd": "1.5", "price_usd_per_gb": "1.5"},
         {"date": "2024-01-31", "product": "ddr4_8gb", "price_type": "spot", "price_usd": "1.6", "price_usd_per_gb": "1.6"},
@@ -237,6 +243,11 @@ CASES = [
          "is not a hbm_generations.generation"),
     Case("hbm_wafer_trade", "ratio written with an x", 0, "wafer_trade_ratio_low", "3x", "is not a number"),
     Case("hbm_wafer_trade", "density not an integer", 1, "die_density_gbit", "24.5", "is not an integer"),
+    # hbm_prices
+    Case("hbm_prices", "unknown metric", 0, "metric", "premium_pct", "not an allowed value"),
+    Case("hbm_prices", "percent with a sign", 1, "value_low", "90%", "is not a number"),
+    Case("hbm_prices", "year disagrees with period", 1, "year", "2025", "disagrees with period '2026Q1' (expected 2026)"),
+    Case("hbm_prices", "forecast written as a kind the table lacks", 1, "kind", "projection", "not an allowed value"),
     # dram_prices
     Case("dram_prices", "unknown price type", 1, "price_type", "retail", "not an allowed value"),
     Case("dram_prices", "negative price", 0, "price_usd", "-1.5", "below the minimum"),
