@@ -75,3 +75,11 @@ def test_readers_are_not_blocked_by_a_rebuild(use_shipped_db):
         before = reader.execute("SELECT count(*) FROM accelerators").fetchone()[0]
         build(raw=use_shipped_db / "data" / "raw", db=path, parquet=path.parent / "parquet")
         assert reader.execute("SELECT count(*) FROM accelerators").fetchone()[0] == before
+
+
+def test_dram_market_forecasts_are_never_actual_rows():
+    """kind and is_forecast agree, and a row whose notes open with 'forecast:' is a forecast row."""
+    tables, _ = load_all(RAW)
+    m = tables["dram_market"].frame
+    assert m.filter((pl.col("kind") == "forecast") != pl.col("is_forecast")).height == 0
+    assert m.filter(pl.col("notes").str.starts_with("forecast:") & (pl.col("kind") != "forecast")).height == 0
