@@ -48,6 +48,14 @@ LLM_MODELS = [
      "experts_per_token": "8", "native_weight_precision": "fp8"},
 ]
 
+WORKLOADS = [
+    {"workload_id": "mlperf-llama2-70b", "benchmark": "mlperf_inference", "model_id": "llama-2-70b", "dataset": "OpenOrca",
+     "samples": "24576", "input_tokens_max": "1024", "output_tokens_mean": "294.45", "server_ttft_p99_ms": "2000",
+     "server_tpot_p99_ms": "200"},
+    {"workload_id": "chat", "benchmark": "trace", "dataset": "conversation trace", "input_tokens_mean": "12035",
+     "output_tokens_mean": "343", "prefix_cache_hit_rate": "0.37"},
+]
+
 # Valid rows per table under test; every table's cases break one of these.
 VALID: dict[str, list[dict]] = {
     "systems": [
@@ -101,11 +109,13 @@ VALID: dict[str, list[dict]] = {
          "terms": "reserved_1y"},
     ],
     "llm_models": LLM_MODELS,
+    "workloads": WORKLOADS,
     "inference_benchmarks": [
         {"result_id": "mlpi_v40_x_h100x8_llama2_offline", "kind": "measured", "benchmark": "mlperf_inference",
          "round": "v4.0", "model_id": "llama-2-70b", "submitter": "NVIDIA", "system_name": "DGX H100",
          "accelerator_id": "nvidia_h100_sxm", "accelerator_count": "8", "scenario": "offline", "precision": "fp8",
-         "tokens_per_s": "21805.8", "tokens_per_s_per_accelerator": "2725.72"},
+         "tokens_per_s": "21805.8", "tokens_per_s_per_accelerator": "2725.72", "engine": "TensorRT-LLM",
+         "workload_id": "mlperf-llama2-70b", "output_tokens_mean": "294.45"},
         {"result_id": "claim_h200_vs_h100", "kind": "claimed", "benchmark": "vendor_claim", "submitter": "NVIDIA",
          "system_name": "HGX H200", "accelerator_id": "nvidia_h200", "scenario": "claim", "claimed_speedup_x": "1.9",
          "baseline_accelerator_id": "nvidia_h100_sxm"},
@@ -117,7 +127,8 @@ REFERENCED = {
     "hbm_products": {"hbm_generations": HBM_GENERATIONS},
     "accelerator_shipments": {"accelerators": ACCELERATORS},
     "rental_prices": {"accelerators": ACCELERATORS},
-    "inference_benchmarks": {"accelerators": ACCELERATORS, "llm_models": LLM_MODELS},
+    "inference_benchmarks": {"accelerators": ACCELERATORS, "llm_models": LLM_MODELS, "workloads": WORKLOADS},
+    "workloads": {"llm_models": LLM_MODELS},
 }
 
 
@@ -233,6 +244,12 @@ CASES = [
          "differs from tokens_per_s / accelerator_count"),
     Case("inference_benchmarks", "kind neither measured nor claimed", 1, "kind", "rumoured", "not an allowed value"),
     Case("inference_benchmarks", "round without v", 0, "round", "4.0", "does not match the pattern"),
+    Case("inference_benchmarks", "unknown workload", 0, "workload_id", "mlperf-llama2-7b", "is not a workloads.workload_id"),
+    # workloads
+    Case("workloads", "hit rate as a percentage", 1, "prefix_cache_hit_rate", "37", "above the maximum"),
+    Case("workloads", "unknown model", 0, "model_id", "llama-2-7b", "is not a llm_models.model_id"),
+    Case("workloads", "benchmark not a suite", 1, "benchmark", "kimi", "not an allowed value"),
+    Case("workloads", "samples not an integer", 0, "samples", "24576.5", "is not an integer"),
 ]
 
 
@@ -300,7 +317,8 @@ def test_shipped_sidecars_declare_the_foreign_keys():
     assert ("generation", "hbm_generations.generation") in declared["hbm_products"]
     assert ("accelerator_id", "accelerators.accelerator_id") in declared["accelerator_shipments"]
     assert ("accelerator_id", "accelerators.accelerator_id") in declared["rental_prices"]
-    assert {("accelerator_id", "accelerators.accelerator_id"), ("model_id", "llm_models.model_id")} <= declared["inference_benchmarks"]
+    assert {("accelerator_id", "accelerators.accelerator_id"), ("model_id", "llm_models.model_id"),
+            ("workload_id", "workloads.workload_id")} <= declared["inference_benchmarks"]
 
 
 def test_shipped_dram_market_declares_its_period_and_contiguity_checks():
