@@ -110,6 +110,12 @@ VALID: dict[str, list[dict]] = {
          "system_name": "HGX H200", "accelerator_id": "nvidia_h200", "scenario": "claim", "claimed_speedup_x": "1.9",
          "baseline_accelerator_id": "nvidia_h100_sxm"},
     ],
+    "seed_claims": [
+        {"claim_id": "cs3_price", "post": "gtc2026_review", "quote": "一台CS-3系统价格230万美元", "claimed_value": "2300000",
+         "claimed_unit": "USD per CS-3 system", "topic": "cerebras_cost", "evidence_tables": "tco_inputs;systems"},
+        {"claim_id": "throughput_eq_size_x_bw", "post": "hbm_thesis", "quote": "token throughput = HBM size x HBM BW",
+         "topic": "token_economics"},
+    ],
 }
 # Tables each table needs beside it so that its foreign keys and cross-checks run.
 REFERENCED = {
@@ -223,6 +229,11 @@ CASES = [
     Case("llm_models", "layers not an integer", 0, "layers", "80.0", "is not an integer"),
     Case("llm_models", "missing precision", 1, "native_weight_precision", "", "required but empty"),
     Case("llm_models", "upper-case id", 1, "model_id", "DeepSeek-V3", "does not match the pattern"),
+    # seed_claims
+    Case("seed_claims", "unknown post", 1, "post", "hbm-thesis", "not an allowed value"),
+    Case("seed_claims", "value with currency", 0, "claimed_value", "$2.3M", "is not a number"),
+    Case("seed_claims", "evidence tables with commas", 0, "evidence_tables", "tco_inputs,systems", "does not match the pattern"),
+    Case("seed_claims", "missing quote", 1, "quote", "", "required but empty"),
     # inference_benchmarks
     Case("inference_benchmarks", "unknown accelerator", 0, "accelerator_id", "nvidia_h100_pcie9",
          "is not a accelerators.accelerator_id"),
