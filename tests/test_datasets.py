@@ -110,6 +110,13 @@ VALID: dict[str, list[dict]] = {
          "system_name": "HGX H200", "accelerator_id": "nvidia_h200", "scenario": "claim", "claimed_speedup_x": "1.9",
          "baseline_accelerator_id": "nvidia_h100_sxm"},
     ],
+    "api_prices": [
+        {"date": "2026-07-24", "provider": "Groq", "provider_model": "llama-3.3-70b-versatile", "model_id": "llama-2-70b",
+         "input_usd_per_mtok": "0.59", "output_usd_per_mtok": "0.79"},
+        {"date": "2026-07-24", "provider": "DeepInfra", "provider_model": "deepseek-ai/DeepSeek-V3", "model_id": "deepseek-v3",
+         "input_usd_per_mtok": "0.38", "output_usd_per_mtok": "0.89", "output_tokens_per_s": "30",
+         "speed_basis": "tracker_measured"},
+    ],
     "seed_claims": [
         {"claim_id": "cs3_price", "post": "gtc2026_review", "quote": "一台CS-3系统价格230万美元", "claimed_value": "2300000",
          "claimed_unit": "USD per CS-3 system", "topic": "cerebras_cost", "evidence_tables": "tco_inputs;systems"},
@@ -124,6 +131,7 @@ REFERENCED = {
     "accelerator_shipments": {"accelerators": ACCELERATORS},
     "rental_prices": {"accelerators": ACCELERATORS},
     "inference_benchmarks": {"accelerators": ACCELERATORS, "llm_models": LLM_MODELS},
+    "api_prices": {"llm_models": LLM_MODELS},
 }
 
 
@@ -229,6 +237,12 @@ CASES = [
     Case("llm_models", "layers not an integer", 0, "layers", "80.0", "is not an integer"),
     Case("llm_models", "missing precision", 1, "native_weight_precision", "", "required but empty"),
     Case("llm_models", "upper-case id", 1, "model_id", "DeepSeek-V3", "does not match the pattern"),
+    # api_prices
+    Case("api_prices", "unknown model", 0, "model_id", "llama-9-70b", "is not a llm_models.model_id"),
+    Case("api_prices", "price per token not per million", 1, "output_usd_per_mtok", "8.9e-07 USD", "is not a number"),
+    Case("api_prices", "negative price", 0, "input_usd_per_mtok", "-0.59", "below the minimum"),
+    Case("api_prices", "unknown speed basis", 1, "speed_basis", "rumoured", "not an allowed value"),
+    Case("api_prices", "duplicate date/provider/endpoint", 2, "date", extra=dup("api_prices", 0), fragment="duplicate primary key"),
     # seed_claims
     Case("seed_claims", "unknown post", 1, "post", "hbm-thesis", "not an allowed value"),
     Case("seed_claims", "value with currency", 0, "claimed_value", "$2.3M", "is not a number"),
