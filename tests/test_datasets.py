@@ -96,9 +96,9 @@ VALID: dict[str, list[dict]] = {
     ],
     "rental_prices": [
         {"date": "2023-07-26", "provider": "AWS", "accelerator_id": "nvidia_h100_sxm", "usd_per_gpu_hour": "12.29",
-         "terms": "on_demand", "gpus_per_instance": "8"},
+         "terms": "on_demand", "price_basis": "on_demand_list", "gpus_per_instance": "8"},
         {"date": "2024-06-01", "provider": "Lambda", "accelerator_id": "nvidia_h200", "usd_per_gpu_hour": "3.29",
-         "terms": "reserved_1y"},
+         "terms": "reserved_1y", "price_basis": "reserved_list"},
     ],
     "llm_models": LLM_MODELS,
     "inference_benchmarks": [
@@ -231,6 +231,8 @@ CASES = [
     Case("rental_prices", "unknown terms", 0, "terms", "monthly", "not an allowed value"),
     Case("rental_prices", "price with dollar sign", 1, "usd_per_gpu_hour", "$3.29", "is not a number"),
     Case("rental_prices", "accelerator outside the rental list", 1, "accelerator_id", "nvidia_h800", "not an allowed value"),
+    Case("rental_prices", "missing price basis", 1, "price_basis", "", "required but empty"),
+    Case("rental_prices", "unknown price basis", 0, "price_basis", "list", "not an allowed value"),
     Case("rental_prices", "future as_of", 0, "as_of", "2999-01-01", "in the future"),
     # llm_models
     Case("llm_models", "unknown attention type", 0, "attention_type", "GQA-8", "not an allowed value"),
