@@ -117,6 +117,12 @@ VALID: dict[str, list[dict]] = {
          "input_usd_per_mtok": "0.38", "output_usd_per_mtok": "0.89", "output_tokens_per_s": "30",
          "speed_basis": "tracker_measured"},
     ],
+    "tco_inputs": [
+        {"input_id": "electricity_us_industrial_2023", "item": "electricity_price", "subject": "US industrial average",
+         "value": "0.0806", "unit": "USD per kWh", "kind": "actual", "period": "2023"},
+        {"input_id": "cs3_price_claim", "item": "system_capex", "subject": "cerebras_cs3", "value": "2300000",
+         "unit": "USD per system", "kind": "claim"},
+    ],
     "seed_claims": [
         {"claim_id": "cs3_price", "post": "gtc2026_review", "quote": "一台CS-3系统价格230万美元", "claimed_value": "2300000",
          "claimed_unit": "USD per CS-3 system", "topic": "cerebras_cost", "evidence_tables": "tco_inputs;systems"},
@@ -245,6 +251,11 @@ CASES = [
     Case("api_prices", "negative price", 0, "input_usd_per_mtok", "-0.59", "below the minimum"),
     Case("api_prices", "unknown speed basis", 1, "speed_basis", "rumoured", "not an allowed value"),
     Case("api_prices", "duplicate date/provider/endpoint", 2, "date", extra=dup("api_prices", 0), fragment="duplicate primary key"),
+    # tco_inputs
+    Case("tco_inputs", "cents instead of dollars unit", 0, "unit", "cents per kWh", "not an allowed value"),
+    Case("tco_inputs", "unknown kind", 1, "kind", "rumour", "not an allowed value"),
+    Case("tco_inputs", "missing value", 1, "value", "", "required but empty"),
+    Case("tco_inputs", "price with thousands separator", 1, "value", "2,300,000", "is not a number"),
     # seed_claims
     Case("seed_claims", "unknown post", 1, "post", "hbm-thesis", "not an allowed value"),
     Case("seed_claims", "value with currency", 0, "claimed_value", "$2.3M", "is not a number"),
