@@ -46,7 +46,7 @@ charts.setup()
 acc = db.read_table("accelerator_metrics").filter((pl.col("ship_year") >= min_year) & pl.col("status").is_in(statuses))
 if vendors:
     acc = acc.filter(pl.col("vendor").is_in(vendors))
-with_memory = acc.filter(pl.col("memory_gb").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
+with_memory = acc.filter(pl.col("memory_gib").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
 print(
     f"{acc.height} accelerators selected ({with_memory.height} with both capacity and bandwidth), "
     f"ship years {acc['ship_year'].min()}–{acc['ship_year'].max()}, vendors: {', '.join(sorted(acc['vendor'].unique()))}"
@@ -62,41 +62,43 @@ print(
 # %%
 colour = alt.Color("vendor:N", scale=charts.vendor_scale(with_memory["vendor"]), title="Vendor")
 base = alt.Chart(with_memory).encode(
-    x=alt.X("memory_gb:Q", scale=alt.Scale(type="log"), title="Fast memory per accelerator (GB, log)"),
+    x=alt.X("memory_gib:Q", scale=alt.Scale(type="log"), title="Fast memory per accelerator (GiB, log)"),
     y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log"), title="Memory bandwidth (TB/s, log)"),
 )
 points = base.mark_point(filled=True, size=70).encode(
     color=colour,
     shape=alt.Shape("status:N", title="Status"),
-    tooltip=["product", "vendor", "memory_type", "memory_gb", "memory_bw_tb_s", "ship_year", "source"],
+    tooltip=["product", "vendor", "memory_type", "memory_gib", "memory_bw_tb_s", "ship_year", "source"],
 )
 layers = [points]
 # Short labels ("Rubin GPU (VR200 package) ..." -> "Rubin GPU"); all labels overlap in the
 # dense 50-300 GB region, so by default only each vendor's flagship is named.
 labelled = with_memory.with_columns(pl.col("product").str.split(" (").list.first().alias("label"))
 if label_points == "flagships":
-    labelled = labelled.filter(pl.col("hbm_size_x_bw_gb_tb_s") == pl.col("hbm_size_x_bw_gb_tb_s").max().over("vendor"))
+    labelled = labelled.filter(
+        pl.col("hbm_size_x_bw_gib_tb_s") == pl.col("hbm_size_x_bw_gib_tb_s").max().over("vendor")
+    )
 if label_points != "none":
     layers.append(
         alt.Chart(labelled)
         .mark_text(align="left", dx=6, dy=-4, fontSize=10)
-        .encode(x="memory_gb:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour)
+        .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour)
     )
-# Iso-lines of size x bandwidth (GB x TB/s), one per decade, clipped to the plotted area.
-gb_lo, gb_hi = with_memory["memory_gb"].min(), with_memory["memory_gb"].max()
+# Iso-lines of size x bandwidth (GiB x TB/s), one per decade, clipped to the plotted area.
+gb_lo, gb_hi = with_memory["memory_gib"].min(), with_memory["memory_gib"].max()
 bw_lo, bw_hi = with_memory["memory_bw_tb_s"].min(), with_memory["memory_bw_tb_s"].max()
-product = with_memory["hbm_size_x_bw_gb_tb_s"]
+product = with_memory["hbm_size_x_bw_gib_tb_s"]
 decades = [10**k for k in range(math.floor(math.log10(product.min())), math.ceil(math.log10(product.max())) + 1)]
 segments = []
 for k in decades:
     x_from, x_to = max(gb_lo, k / bw_hi), min(gb_hi, k / bw_lo)
     if x_from < x_to:
         segments += [(f"{k:g} GB·TB/s", x_from, k / x_from), (f"{k:g} GB·TB/s", x_to, k / x_to)]
-iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gb", "memory_bw_tb_s"], orient="row")
+iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gib", "memory_bw_tb_s"], orient="row")
 iso_lines = (
     alt.Chart(iso)
     .mark_line(strokeDash=[4, 4], color="#bbb")
-    .encode(x="memory_gb:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
+    .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
 )
 chart = alt.layer(iso_lines, *layers).properties(width=680, height=460)
 charts.titled(
@@ -118,12 +120,12 @@ trend = (
     .mark_point(filled=True, size=60)
     .encode(
         x=alt.X("ship_year:O", title="Ship year (planned, for roadmap parts)"),
-        y=alt.Y("memory_gb:Q", scale=alt.Scale(type="log"), title="HBM per accelerator (GB, log)"),
+        y=alt.Y("memory_gib:Q", scale=alt.Scale(type="log"), title="HBM per accelerator (GiB, log)"),
         color=colour,
-        tooltip=["product", "memory_gb", "memory_type", "hbm_stacks"],
+        tooltip=["product", "memory_gib", "memory_type", "hbm_stacks"],
     )
 )
-yearly_max = by_year.group_by("ship_year").agg(pl.col("memory_gb").max().alias("max_gb")).sort("ship_year")
+yearly_max = by_year.group_by("ship_year").agg(pl.col("memory_gib").max().alias("max_gb")).sort("ship_year")
 frontier = alt.Chart(yearly_max).mark_line(color="#444").encode(x="ship_year:O", y="max_gb:Q")
 charts.titled(
     alt.layer(frontier, trend).properties(width=620, height=360),
@@ -186,7 +188,7 @@ product_points = (
             "milestone_date",
             "pin_rate_gbps",
             "bw_per_stack_gb_s",
-            "capacity_gb",
+            "capacity_gib",
         ],
     )
 )
@@ -306,7 +308,7 @@ cols = [
     "ship_year",
     "status",
     "memory_type",
-    "memory_gb",
+    "memory_gib",
     "memory_bw_tb_s",
     "bf16_dense_tflops",
     "fp8_dense_tflops",

@@ -140,7 +140,7 @@ seed_chart = (
 charts.titled(
     seed_chart,
     "HBM size × bandwidth vs token throughput, NVIDIA generations",
-    "accelerators (memory_gb × memory_bw_tb_s, GB·TB/s); inference_benchmarks (claims, MLPerf); "
+    "accelerators (memory_gib × memory_bw_tb_s, GB·TB/s); inference_benchmarks (claims, MLPerf); "
     f"inference model ({model_id}, {context:,} tokens, {weights}/{kv})",
 )
 

@@ -9,7 +9,7 @@ ACCELERATOR_COLUMNS = [
     "accelerator_id",
     "vendor",
     "product",
-    "memory_gb",
+    "memory_gib",
     "memory_bw_tb_s",
     "bf16_dense_tflops",
     "fp8_dense_tflops",

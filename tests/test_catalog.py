@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
-from conftest import RAW
 
 from hbmcycle.data.coverage import coverage, load_coverage, markdown_catalog
+
+from conftest import RAW
 
 TABLES = {
     "market": pl.DataFrame(

@@ -11,16 +11,16 @@ runner = CliRunner()
 
 
 def test_data_check_fails_with_located_message(project):
-    write_fixture(project / "data" / "raw", rows_with(0, "memory_gb", "big"))
+    write_fixture(project / "data" / "raw", rows_with(0, "memory_gib", "big"))
     result = runner.invoke(app, ["data", "check"])
     assert result.exit_code == 1
-    assert "accelerators.csv:2:" in result.output and "memory_gb" in result.output
+    assert "accelerators.csv:2:" in result.output and "memory_gib" in result.output
 
 
 def test_data_build_then_show(project):
     write_fixture(project / "data" / "raw")
     assert runner.invoke(app, ["data", "build"]).exit_code == 0
-    result = runner.invoke(app, ["data", "show", "accelerators", "--columns", "product,memory_gb"])
+    result = runner.invoke(app, ["data", "show", "accelerators", "--columns", "product,memory_gib"])
     assert result.exit_code == 0
     assert "H100 SXM" in result.output and "141" in result.output
     csv = runner.invoke(app, ["data", "show", "accelerators", "--csv", "--where", "vendor = 'Groq'"])

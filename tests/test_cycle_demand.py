@@ -8,14 +8,14 @@ ACC = pl.DataFrame(
     {
         "accelerator_id": ["a_hbm", "b_gddr"],
         "memory_type": ["HBM3E", "GDDR7"],
-        "memory_gb": [100.0, 32.0],
+        "memory_gib": [100.0, 32.0],
         "ship_year": [2024, 2024],
     }
 )
 
 
 def ship(rows):
-    cols = ["year", "vendor", "product_family", "accelerator_id", "units_k", "hbm_gb_per_unit", "is_forecast"]
+    cols = ["year", "vendor", "product_family", "accelerator_id", "units_k", "hbm_gib_per_unit", "is_forecast"]
     return pl.DataFrame(
         rows,
         schema=dict(zip(cols, [pl.Int64, pl.String, pl.String, pl.String, pl.Float64, pl.Float64, pl.Boolean])),
@@ -34,18 +34,21 @@ def test_counted_and_scaled_demand():
         ]
     )
     out = d.hbm_bit_demand(d.shipment_content(s, ACC)).row(0, named=True)
-    counted_gb = 300e3 * 100 + 200e3 * 50
-    assert out["hbm_demand_eb_counted"] == pytest.approx(counted_gb * 1e-9)
+    counted_gib = 300e3 * 100 + 200e3 * 50
+    eb_per_gib = 1.073741824e-9  # 2^30 bytes in decimal exabytes
+    assert out["hbm_demand_eb_counted"] == pytest.approx(counted_gib * eb_per_gib)
     assert out["units_k_counted"] == 500
     assert out["coverage"] == pytest.approx(0.5)
-    assert out["hbm_demand_eb_scaled"] == pytest.approx(counted_gb * 1e-9 / 0.5)
-    assert out["avg_hbm_gb_per_unit"] == pytest.approx(counted_gb / 500e3)
+    assert out["hbm_demand_eb_scaled"] == pytest.approx(counted_gib * eb_per_gib / 0.5)
+    assert out["avg_hbm_gib_per_unit"] == pytest.approx(counted_gib / 500e3)
 
 
 def test_demand_by_generation_labels_unknown():
     s = ship([(2024, "v", "fam1", "a_hbm", 10.0, None, False), (2024, "v", "fam2", None, 10.0, 50.0, False)])
     g = d.demand_by_generation(d.shipment_content(s, ACC))
-    assert dict(zip(g["memory_type"], g["hbm_demand_eb"])) == pytest.approx({"HBM3E": 1e-3, "unknown": 5e-4})
+    assert dict(zip(g["memory_type"], g["hbm_demand_eb"])) == pytest.approx(
+        {"HBM3E": 1.073741824e-3, "unknown": 5.36870912e-4}
+    )
 
 
 def test_memory_per_device_and_growth():
@@ -54,7 +57,7 @@ def test_memory_per_device_and_growth():
         {
             "accelerator_id": ["x", "y"],
             "memory_type": ["HBM2", "HBM3E"],
-            "memory_gb": [40.0, 160.0],
+            "memory_gib": [40.0, 160.0],
             "ship_year": [2020, 2024],
         }
     )

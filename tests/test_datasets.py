@@ -30,7 +30,7 @@ ACCELERATORS = [
         "product": "H100 SXM",
         "status": "shipping",
         "memory_type": "HBM3",
-        "memory_gb": "80",
+        "memory_gib": "80",
         "memory_bw_tb_s": "3.35",
         "hbm_stacks": "5",
     },
@@ -40,7 +40,7 @@ ACCELERATORS = [
         "product": "H200",
         "status": "shipping",
         "memory_type": "HBM3E",
-        "memory_gb": "141",
+        "memory_gib": "141",
         "memory_bw_tb_s": "4.8",
         "hbm_stacks": "6",
     },
@@ -50,7 +50,7 @@ ACCELERATORS = [
         "product": "MI300X",
         "status": "shipping",
         "memory_type": "HBM3",
-        "memory_gb": "192",
+        "memory_gib": "192",
         "memory_bw_tb_s": "5.3",
         "hbm_stacks": "8",
     },
@@ -142,7 +142,7 @@ VALID: dict[str, list[dict]] = {
             "name": "HGX H100",
             "accelerator_id": "nvidia_h100_sxm",
             "accelerator_count": "8",
-            "total_fast_memory_gb": "640",
+            "total_fast_memory_gib": "640",
             "aggregate_memory_bw_tb_s": "26.8",
             "status": "shipping",
             "announce_date": "2022-03-22",
@@ -154,7 +154,7 @@ VALID: dict[str, list[dict]] = {
             "name": "MI300X Platform",
             "accelerator_id": "amd_mi300x",
             "accelerator_count": "8",
-            "total_fast_memory_gb": "1536",
+            "total_fast_memory_gib": "1536",
             "status": "shipping",
             "rack_power_kw": "10",
         },
@@ -167,7 +167,7 @@ VALID: dict[str, list[dict]] = {
             "generation": "HBM3",
             "product_name": "HBM3 16GB",
             "stack_height": "8",
-            "capacity_gb": "16",
+            "capacity_gib": "16",
             "pin_rate_gbps": "6.4",
             "bw_per_stack_gb_s": "819",
             "die_density_gbit": "16",
@@ -180,7 +180,7 @@ VALID: dict[str, list[dict]] = {
             "generation": "HBM4",
             "product_name": "HBM4 36GB",
             "stack_height": "12",
-            "capacity_gb": "36",
+            "capacity_gib": "36",
             "pin_rate_gbps": "11",
             "bw_per_stack_gb_s": "2816",
             "die_density_gbit": "24",
@@ -345,7 +345,7 @@ VALID: dict[str, list[dict]] = {
             "product_family": "mi300",
             "accelerator_id": "amd_mi300x",
             "units_k": "400",
-            "hbm_gb_per_unit": "192",
+            "hbm_gib_per_unit": "192",
             "is_forecast": "false",
         },
     ],
@@ -520,7 +520,9 @@ def dup(table: str, index: int = 0) -> dict:
 CASES = [
     # systems
     Case("systems", "unknown accelerator", 1, "accelerator_id", "amd_mi999x", "is not a accelerators.accelerator_id"),
-    Case("systems", "memory not count x member", 0, "total_fast_memory_gb", "800", "differs from 8 x 80 GB = 640 GB"),
+    Case(
+        "systems", "memory not count x member", 0, "total_fast_memory_gib", "800", "differs from 8 x 80 GiB = 640 GiB"
+    ),
     Case("systems", "bandwidth not count x member", 0, "aggregate_memory_bw_tb_s", "40", "differs from 8 x 3.35 TB/s"),
     Case("systems", "zero accelerators", 1, "accelerator_count", "0", "below the minimum"),
     Case("systems", "kW with unit", 1, "rack_power_kw", "10 kW", "units belong in the column name"),
@@ -541,7 +543,7 @@ CASES = [
     Case(
         "hbm_products", "bandwidth not pin x width", 1, "bw_per_stack_gb_s", "1408", "differs from 11 Gb/s x 2048 bits"
     ),
-    Case("hbm_products", "capacity not height x density", 0, "capacity_gb", "24", "differs from 8 dies x 16 Gb"),
+    Case("hbm_products", "capacity not height x density", 0, "capacity_gib", "24", "differs from 8 dies x 16 Gb"),
     Case("hbm_products", "height the generation lacks", 0, "stack_height", "16", "is not a HBM3 stack height"),
     Case("hbm_products", "bad milestone", 1, "milestone", "shipping", "not an allowed value"),
     # pc_dram
@@ -627,9 +629,9 @@ CASES = [
         "accelerator_shipments",
         "HBM per unit disagrees with accelerator",
         1,
-        "hbm_gb_per_unit",
+        "hbm_gib_per_unit",
         "256",
-        "differs from accelerators.memory_gb 192 GB",
+        "differs from accelerators.memory_gib 192 GiB",
     ),
     Case("accelerator_shipments", "units with thousands separator", 0, "units_k", "3,760", "is not a number"),
     Case("accelerator_shipments", "capitalised vendor", 0, "vendor", "NVIDIA", "does not match the pattern"),
@@ -793,11 +795,11 @@ def test_contiguous_series_ignores_other_companies_and_quarters(project):
 def test_every_problem_in_a_table_is_reported_at_once(project):
     raw = project / "data" / "raw"
     rows = [dict(r) for r in VALID["systems"]]
-    rows[0]["total_fast_memory_gb"] = "800"
+    rows[0]["total_fast_memory_gib"] = "800"
     rows[1]["accelerator_id"] = "amd_mi999x"
     write_tables(raw, {"systems": rows, "accelerators": ACCELERATORS})
     _, problems = load_all(raw)
-    assert {(p.line, p.column) for p in problems} >= {(2, "total_fast_memory_gb"), (3, "accelerator_id")}
+    assert {(p.line, p.column) for p in problems} >= {(2, "total_fast_memory_gib"), (3, "accelerator_id")}
 
 
 def test_shipped_sidecars_declare_the_foreign_keys():

@@ -3,13 +3,14 @@ import pytest
 from hetero_toys import models
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inference_toys import ACCELERATOR_COLUMNS, accelerators
 
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.stages import stage_params
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency
+
+from inference_toys import ACCELERATOR_COLUMNS, accelerators
 
 EFF = Efficiency(step_overhead_s=1e-4, layer_overhead_s=2e-6, sequence_overhead_s=0.0, allreduce_latency_s=5e-6)
 
@@ -45,7 +46,7 @@ def scenario() -> dis.Scenario:
         assumptions=dis.Assumptions(microbatches=(1, 2)),
         gpu=chip(accelerators().head(1), 1.0, 2.0, 8),
         lpu=chip(sram_frame(), 0.2, 0.5, 64),
-        wafer=chip(sram_frame().with_columns(memory_gb=pl.lit(10.0)), 20.0, 40.0, 1),
+        wafer=chip(sram_frame().with_columns(memory_gib=pl.lit(10.0)), 20.0, 40.0, 1),
         baseline_gpu=chip(accelerators().head(1), 1.0, 2.0, 8),
     )
 

@@ -2,12 +2,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inference_toys import accelerators, models
 
 from hbmcycle.hetero import speculative
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency, decode_step
+
+from inference_toys import accelerators, models
 
 
 def test_expected_tokens_hand_computed():

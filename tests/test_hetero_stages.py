@@ -4,12 +4,13 @@ import pytest
 from hetero_toys import models
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inference_toys import accelerators
 
 from hbmcycle.hetero import stages
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency
+
+from inference_toys import accelerators
 
 
 @pytest.fixture

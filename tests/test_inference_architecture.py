@@ -3,7 +3,6 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from inference_toys import models
 
 from hbmcycle.inference.architecture import (
     attention_flops_per_context_token,
@@ -11,6 +10,8 @@ from hbmcycle.inference.architecture import (
     kv_elements_per_token_per_layer,
     model_arrays,
 )
+
+from inference_toys import models
 
 LLAMA_31_8B_KV = dict(
     attention_type=np.array(["GQA"]),

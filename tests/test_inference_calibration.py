@@ -3,10 +3,11 @@ import json
 import numpy as np
 import polars as pl
 import pytest
-from inference_toys import accelerators, models, toy_measurements
 
 from hbmcycle.inference import calibration
 from hbmcycle.inference.step_time import Efficiency
+
+from inference_toys import accelerators, models, toy_measurements
 
 
 def test_fit_reproduces_measurements_generated_by_the_model():

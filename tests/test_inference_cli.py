@@ -1,11 +1,12 @@
 import json
 
 import pytest
-from inference_toys import accelerators, models, toy_measurements
 from typer.testing import CliRunner
 
 from hbmcycle.data import db
 from hbmcycle.inference import cli, names
+
+from inference_toys import accelerators, models, toy_measurements
 
 runner = CliRunner()
 

@@ -6,10 +6,11 @@ import json
 
 import polars as pl
 import pytest
-from inference_toys import accelerators, models, toy_measurements
 
 from hbmcycle.inference import constants
 from hbmcycle.inference.step_time import Efficiency
+
+from inference_toys import accelerators, models, toy_measurements
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from inference_toys import accelerators, models
 
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.frontier import (
@@ -15,6 +14,8 @@ from hbmcycle.inference.frontier import (
 )
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import Efficiency, decode_step
+
+from inference_toys import accelerators, models
 
 EFF = Efficiency()
 

@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from inference_toys import accelerators, models
 
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import UnsupportedError, hardware_arrays
@@ -19,6 +18,8 @@ from hbmcycle.inference.step_time import (
     offline_throughput,
     prefill_seconds,
 )
+
+from inference_toys import accelerators, models
 
 MODELS = model_arrays(models())
 DENSE, MOE = MODELS.take(0), MODELS.take(1)
@@ -46,13 +47,13 @@ def test_decode_step_hand_computed():
     assert step.step_s[0] == pytest.approx(0.04065536 + overhead)
     assert step.per_user_tokens_per_s[0] == pytest.approx(1 / step.step_s[0])
     assert step.tokens_per_s[0] == pytest.approx(4 / step.step_s[0])
-    # (100 GB x 0.9 - 20 GB) / (20480 elements x 1000 tokens x 2 B) = 1708.98
-    assert step.max_batch[0] == 1708
+    # (100 GiB x 0.9 - 20 GB) / (20480 elements x 1000 tokens x 2 B) = (96.64e9 - 20e9) / 40.96e6 = 1871.0
+    assert step.max_batch[0] == 1871
     assert step.bound[0] == BANDWIDTH
 
 
 def test_capacity_and_compute_bounds():
-    assert decode_step(DENSE, CHIP, 1709, 1000, 1, 2.0, 2.0, EFF).bound[0] == CAPACITY
+    assert decode_step(DENSE, CHIP, 1872, 1000, 1, 2.0, 2.0, EFF).bound[0] == CAPACITY
     # a short context and a big batch make the FLOPs win: 2 x 10e9 x 1024 / 50e12 = 0.41 s > 20e9 / 0.5e12 = 0.04 s
     assert decode_step(DENSE, CHIP, 1024, 1, 1, 2.0, 2.0, EFF).bound[0] == COMPUTE
 

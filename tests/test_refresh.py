@@ -11,9 +11,10 @@ import threading
 
 import pytest
 import yaml
-from conftest import RAW
 
 from hbmcycle.data import refresh
+
+from conftest import RAW
 
 DAY = dt.date(2026, 11, 26)
 

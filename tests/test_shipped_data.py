@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import duckdb
 import polars as pl
-from conftest import RAW
 
 from hbmcycle.data import db
 from hbmcycle.data.schema import discover, load_meta
 from hbmcycle.data.validate import load_all
+
+from conftest import RAW
 
 
 def test_shipped_data_passes_every_check():
@@ -55,7 +56,7 @@ def test_database_has_tables_views_and_catalog(use_shipped_db):
     assert set(catalog["table_name"]) >= {"accelerators", "hbm_generations"}
     metrics = db.read_table("accelerator_metrics")
     h100 = metrics.filter(pl.col("accelerator_id") == "nvidia_h100_sxm").row(0, named=True)
-    assert abs(h100["hbm_size_x_bw_gb_tb_s"] - h100["memory_gb"] * h100["memory_bw_tb_s"]) < 1e-9
+    assert abs(h100["hbm_size_x_bw_gib_tb_s"] - h100["memory_gib"] * h100["memory_bw_tb_s"]) < 1e-9
     sources = db.read_table("sources")
     for url in sources["url"]:  # a web address, or a committed file for the project's own measurements
         assert url.startswith(("http://", "https://")) or (RAW.parents[1] / url).exists(), url

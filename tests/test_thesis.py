@@ -6,8 +6,6 @@ import math
 import numpy as np
 import polars as pl
 import pytest
-from inference_toys import accelerators as toy_accelerators
-from inference_toys import models as toy_models
 
 from hbmcycle import thesis
 from hbmcycle.data import db
@@ -15,6 +13,9 @@ from hbmcycle.inference import constants, operating
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.step_time import Efficiency
 from hbmcycle.thesis import claims, closed_form, evidence, experiments, measured, settings, subclaims
+
+from inference_toys import accelerators as toy_accelerators
+from inference_toys import models as toy_models
 
 NO_OVERHEAD = Efficiency(
     bandwidth=1.0,

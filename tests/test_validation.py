@@ -16,15 +16,16 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from conftest import RAW
 
 from hbmcycle.data.build import ValidationError, build
 from hbmcycle.data.validate import load_all
 
+from conftest import RAW
+
 SRC = "https://example.org/datasheet"
 ACC_HEADER = (
     "accelerator_id,vendor,product,announce_date,ship_year,status,form_factor,process_node,memory_type,"
-    "memory_gb,memory_bw_tb_s,hbm_stacks,sram_mb,sram_bw_tb_s,bf16_dense_tflops,fp8_dense_tflops,"
+    "memory_gib,memory_bw_tb_s,hbm_stacks,sram_mb,sram_bw_tb_s,bf16_dense_tflops,fp8_dense_tflops,"
     "fp4_dense_tflops,int8_dense_tops,tdp_w,scaleup_domain_size,scaleup_bw_gb_s,price_usd,exempt_checks,"
     "source,as_of,confidence,notes"
 )
@@ -38,7 +39,7 @@ ACC_ROWS = [
 GEN_HEADER = (
     "generation,jedec_standard,jedec_date,interface_width_bits,pin_rate_gbps_min,pin_rate_gbps_jedec_max,"
     "pin_rate_gbps_shipping_max,bw_per_stack_gb_s_jedec_max,die_density_gbit_max,stack_heights,"
-    "max_capacity_per_stack_gb,first_mass_production_year,status,source,as_of,confidence,notes"
+    "max_capacity_per_stack_gib,first_mass_production_year,status,source,as_of,confidence,notes"
 )
 GEN_ROWS = [
     f"HBM3,JESD238,2022-01-27,1024,4.8,6.4,6.4,819,16,4;8;12,24,2022,standard,{SRC},2022-01-27,high,",
@@ -98,8 +99,8 @@ def raw_bytes(raw: Path, content: bytes) -> None:
 
 
 CASES = [
-    csv_case("wrong type", 0, "memory_gb", "eighty", "is not a number"),
-    csv_case("unit in cell", 0, "memory_gb", "80 GB", "units belong in the column name"),
+    csv_case("wrong type", 0, "memory_gib", "eighty", "is not a number"),
+    csv_case("unit in cell", 0, "memory_gib", "80 GB", "units belong in the column name"),
     csv_case("out of range", 1, "memory_bw_tb_s", "48000", "above the maximum"),
     csv_case("negative", 1, "tdp_w", "-700", "below the minimum"),
     csv_case("integer column with fraction", 0, "hbm_stacks", "5.5", "is not an integer"),
@@ -147,12 +148,12 @@ CASES = [
         "wrong header",
         lambda raw: (
             write_fixture(raw),
-            raw_bytes(raw, ("\n".join([ACC_HEADER.replace("memory_gb", "memory_tb"), *ACC_ROWS]) + "\n").encode()),
+            raw_bytes(raw, ("\n".join([ACC_HEADER.replace("memory_gib", "memory_tb"), *ACC_ROWS]) + "\n").encode()),
         ),
         "accelerators.csv",
         1,
         "",
-        "missing memory_gb; unexpected memory_tb",
+        "missing memory_gib; unexpected memory_tb",
     ),
     Case(
         "non-UTF-8 bytes",
@@ -182,12 +183,12 @@ CASES = [
         "sidecar unit contradicts column name",
         lambda raw: (
             write_fixture(raw),
-            edit_yaml(raw, "accelerators", lambda d: d["columns"]["memory_gb"].update(unit="TB")),
+            edit_yaml(raw, "accelerators", lambda d: d["columns"]["memory_gib"].update(unit="TB")),
         ),
         "accelerators.yaml",
         0,
         "",
-        "unit must be GB",
+        "unit must be GiB",
     ),
     Case(
         "source path that is not in the repository",
@@ -270,20 +271,20 @@ def test_malformed_input_is_located_and_old_database_survives(project, case):
 
 def test_every_problem_is_reported_in_one_run(project):
     raw = project / "data" / "raw"
-    rows = rows_with(0, "memory_gb", "lots")
+    rows = rows_with(0, "memory_gib", "lots")
     rows[2] = set_cell(rows[2], "confidence", "sure")
     write_fixture(raw, rows)
     _, problems = load_all(raw)
-    assert {(p.line, p.column) for p in problems} >= {(2, "memory_gb"), (4, "confidence")}
+    assert {(p.line, p.column) for p in problems} >= {(2, "memory_gib"), (4, "confidence")}
 
 
 def test_message_names_file_line_column_value_and_expectation(project):
     raw = project / "data" / "raw"
-    write_fixture(raw, rows_with(1, "memory_gb", "141GB"))
+    write_fixture(raw, rows_with(1, "memory_gib", "141GB"))
     _, problems = load_all(raw)
     text = str(problems[0])
     assert text.startswith(str(raw / "accelerators.csv") + ":3:") or "accelerators.csv:3:" in text
-    assert "column 'memory_gb'" in text and "'141GB'" in text and "float in GB" in text
+    assert "column 'memory_gib'" in text and "'141GB'" in text and "float in GiB" in text
 
 
 def test_exempt_row_passes_bandwidth_check(project):

@@ -13,19 +13,19 @@ import polars as pl
 
 from hbmcycle.cycle import history
 
-EB_PER_GB = 1e-9  # decimal exabytes per gigabyte
+EB_PER_GIB = 2**30 / 1e18  # decimal exabytes per binary gigabyte (HBM capacities are GiB)
 
 
 def shipment_content(shipments: pl.DataFrame, accelerators: pl.DataFrame) -> pl.DataFrame:
-    """Shipment rows of accelerators (units known) with `hbm_gb`: the row's hbm_gb_per_unit, else the
-    linked accelerator's memory_gb when its memory is HBM; plus `memory_type` and `is_total`."""
-    acc = accelerators.select("accelerator_id", "memory_type", pl.col("memory_gb").alias("_acc_gb"))
+    """Shipment rows of accelerators (units known) with `hbm_gib`: the row's hbm_gib_per_unit, else the
+    linked accelerator's memory_gib when its memory is HBM; plus `memory_type` and `is_total`."""
+    acc = accelerators.select("accelerator_id", "memory_type", pl.col("memory_gib").alias("_acc_gb"))
     return (
         shipments.filter(pl.col("units_k").is_not_null())
         .join(acc, on="accelerator_id", how="left")
         .with_columns(
-            hbm_gb=pl.coalesce(
-                "hbm_gb_per_unit",
+            hbm_gib=pl.coalesce(
+                "hbm_gib_per_unit",
                 pl.when(pl.col("memory_type").str.starts_with("HBM")).then("_acc_gb"),
             ),
             is_total=pl.col("product_family").str.ends_with("_total"),
@@ -39,13 +39,13 @@ def hbm_bit_demand(content: pl.DataFrame) -> pl.DataFrame:
 
     content: output of `shipment_content`. Columns: year, units_k_counted, total_units_k,
     coverage (counted / total units of vendors with a total; null without totals),
-    hbm_demand_eb_counted, hbm_demand_eb_scaled (counted / coverage), avg_hbm_gb_per_unit,
+    hbm_demand_eb_counted, hbm_demand_eb_scaled (counted / coverage), avg_hbm_gib_per_unit,
     any_forecast.
     """
-    fam = content.filter(~pl.col("is_total") & pl.col("hbm_gb").is_not_null())
+    fam = content.filter(~pl.col("is_total") & pl.col("hbm_gib").is_not_null())
     counted = fam.group_by("year").agg(
         units_k_counted=pl.col("units_k").sum(),
-        hbm_demand_eb_counted=(pl.col("units_k") * 1e3 * pl.col("hbm_gb")).sum() * EB_PER_GB,
+        hbm_demand_eb_counted=(pl.col("units_k") * 1e3 * pl.col("hbm_gib")).sum() * EB_PER_GIB,
         any_forecast=pl.col("is_forecast").any(),
     )
     # coverage only over vendors that report a total, so vendors without one do not inflate it
@@ -60,7 +60,7 @@ def hbm_bit_demand(content: pl.DataFrame) -> pl.DataFrame:
         counted.join(cov, on="year", how="full", coalesce=True)
         .with_columns(
             coverage=pl.when(pl.col("total_units_k") > 0).then(pl.col("covered") / pl.col("total_units_k")),
-            avg_hbm_gb_per_unit=pl.col("hbm_demand_eb_counted") / EB_PER_GB / (pl.col("units_k_counted") * 1e3),
+            avg_hbm_gib_per_unit=pl.col("hbm_demand_eb_counted") / EB_PER_GIB / (pl.col("units_k_counted") * 1e3),
         )
         .with_columns(
             hbm_demand_eb_scaled=pl.when(pl.col("coverage") > 0)
@@ -76,24 +76,24 @@ def demand_by_generation(content: pl.DataFrame) -> pl.DataFrame:
     """HBM demand (EB) per year and memory generation (memory_type of the linked accelerator;
     `unknown` where the row names no accelerator)."""
     return (
-        content.filter(~pl.col("is_total") & pl.col("hbm_gb").is_not_null())
+        content.filter(~pl.col("is_total") & pl.col("hbm_gib").is_not_null())
         .with_columns(pl.col("memory_type").fill_null("unknown"))
         .group_by("year", "memory_type")
-        .agg(hbm_demand_eb=(pl.col("units_k") * 1e3 * pl.col("hbm_gb")).sum() * EB_PER_GB)
+        .agg(hbm_demand_eb=(pl.col("units_k") * 1e3 * pl.col("hbm_gib")).sum() * EB_PER_GIB)
         .sort("year", "memory_type")
     )
 
 
 def accelerator_memory_by_year(accelerators: pl.DataFrame) -> pl.DataFrame:
-    """HBM per accelerator package by ship year: max and median memory_gb over HBM products."""
+    """HBM per accelerator package by ship year: max and median memory_gib over HBM products."""
     return (
         accelerators.filter(
             pl.col("memory_type").str.starts_with("HBM")
             & pl.col("ship_year").is_not_null()
-            & pl.col("memory_gb").is_not_null()
+            & pl.col("memory_gib").is_not_null()
         )
         .group_by("ship_year")
-        .agg(max_gb=pl.col("memory_gb").max(), median_gb=pl.col("memory_gb").median(), products=pl.len())
+        .agg(max_gb=pl.col("memory_gib").max(), median_gb=pl.col("memory_gib").median(), products=pl.len())
         .rename({"ship_year": "year"})
         .sort("year")
     )

@@ -148,7 +148,7 @@ def system_memory(tables: dict[str, Table]) -> list[Problem]:
     if systems is None or acc is None:
         return []
     members = {r["accelerator_id"]: r for r in acc.frame.iter_rows(named=True)}
-    pairs = [("total_fast_memory_gb", "memory_gb", "GB"), ("aggregate_memory_bw_tb_s", "memory_bw_tb_s", "TB/s")]
+    pairs = [("total_fast_memory_gib", "memory_gib", "GiB"), ("aggregate_memory_bw_tb_s", "memory_bw_tb_s", "TB/s")]
     problems = []
     for line, row in _rows(systems):
         member, count = members.get(row["accelerator_id"]), row.get("accelerator_count")
@@ -198,7 +198,7 @@ def benchmark_per_accelerator(tables: dict[str, Table]) -> list[Problem]:
 
 def hbm_products(tables: dict[str, Table]) -> list[Problem]:
     """An HBM product agrees with its generation: bandwidth per stack = pin rate x interface
-    width / 8 (GB/s), capacity = stack height x die density / 8 (GB), and the stack height
+    width / 8 (GB/s), capacity = stack height x die density / 8 (GiB; dies are binary), and the stack height
     is one the generation defines."""
     products, gens = tables.get("hbm_products"), tables.get("hbm_generations")
     if products is None or gens is None:
@@ -223,7 +223,7 @@ def hbm_products(tables: dict[str, Table]) -> list[Problem]:
                         f"by more than {HBM_BANDWIDTH_TOLERANCE:.0%}",
                     )
                 )
-        height, density, capacity = row["stack_height"], row["die_density_gbit"], row["capacity_gb"]
+        height, density, capacity = row["stack_height"], row["die_density_gbit"], row["capacity_gib"]
         if height and density and capacity is not None:
             expected = height * density / 8
             if abs(capacity - expected) > HBM_CAPACITY_TOLERANCE * expected:
@@ -231,8 +231,8 @@ def hbm_products(tables: dict[str, Table]) -> list[Problem]:
                     Problem(
                         name,
                         line,
-                        "capacity_gb",
-                        f"value {capacity:g} GB differs from {height} dies x {density:g} Gb / 8 = {expected:g} GB",
+                        "capacity_gib",
+                        f"value {capacity:g} GiB differs from {height} dies x {density:g} Gbit / 8 = {expected:g} GiB",
                     )
                 )
         heights = [int(h) for h in (gen["stack_heights"] or "").split(";") if h.strip()]
@@ -254,10 +254,10 @@ def shipment_memory(tables: dict[str, Table]) -> list[Problem]:
     shipments, acc = tables.get("accelerator_shipments"), tables.get("accelerators")
     if shipments is None or acc is None:
         return []
-    memory = dict(zip(acc.frame["accelerator_id"], acc.frame["memory_gb"]))
+    memory = dict(zip(acc.frame["accelerator_id"], acc.frame["memory_gib"]))
     problems = []
     for line, row in _rows(shipments):
-        member, quoted = memory.get(row["accelerator_id"]), row["hbm_gb_per_unit"]
+        member, quoted = memory.get(row["accelerator_id"]), row["hbm_gib_per_unit"]
         if member is None or quoted is None:
             continue
         if abs(quoted - member) > SHIPMENT_MEMORY_TOLERANCE * member:
@@ -265,8 +265,8 @@ def shipment_memory(tables: dict[str, Table]) -> list[Problem]:
                 Problem(
                     display(shipments.meta.csv_path),
                     line,
-                    "hbm_gb_per_unit",
-                    f"value {quoted:g} GB differs from accelerators.memory_gb {member:g} GB of "
+                    "hbm_gib_per_unit",
+                    f"value {quoted:g} GiB differs from accelerators.memory_gib {member:g} GiB of "
                     f"{row['accelerator_id']} by more than {SHIPMENT_MEMORY_TOLERANCE:.0%}",
                 )
             )

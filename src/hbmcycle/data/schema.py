@@ -18,6 +18,7 @@ PROVENANCE_COLUMNS = ("source", "as_of", "confidence", "notes")
 SUFFIX_UNITS = {
     "_usd_per_gb": "USD/GB",
     "_gb": "GB",
+    "_gib": "GiB",
     "_mb": "MB",
     "_tb_s": "TB/s",
     "_gb_s": "GB/s",

@@ -312,7 +312,7 @@ def cerebras_claims(s: dis.Scenario, tables: Tables, t: Thresholds) -> list[dict
             if fits.max() <= SEED["users_at_long_context"]
             else ("partly" if fits.min() <= SEED["users_at_long_context"] else "does not hold"),
             f"at most {SEED['users_at_long_context']} users of {s.model.model_id[0]} fit at both 1M and 2M tokens",
-            "economics.users_per_chip on llm_models KV geometry and accelerators.memory_gb",
+            "economics.users_per_chip on llm_models KV geometry and accelerators.memory_gib",
             "llm_models; accelerators",
         )
     )

@@ -48,7 +48,7 @@ def _floats(frame: pl.DataFrame, column: str) -> np.ndarray:
 def hardware_arrays(accelerators: pl.DataFrame, precision: str, strict: bool = True) -> HardwareArrays:
     """Build :class:`HardwareArrays` from ``accelerators`` rows for math at ``precision``.
 
-    Units: memory_gb (1e9 B), memory_bw_tb_s (1e12 B/s), *_dense_tflops (1e12 FLOP/s),
+    Units: memory_gib (2^30 B: HBM capacities are binary), memory_bw_tb_s (1e12 B/s), *_dense_tflops (1e12 FLOP/s),
     scaleup_bw_gb_s (1e9 B/s, quoted bidirectional, so halved for one direction).
 
     With ``strict`` a missing capacity, bandwidth or peak for ``precision`` raises
@@ -64,13 +64,13 @@ def hardware_arrays(accelerators: pl.DataFrame, precision: str, strict: bool = T
                 raise UnsupportedError(
                     f"precision {precision} not supported by {name} (no {peak_column} in accelerators)"
                 )
-            for column in ("memory_gb", "memory_bw_tb_s"):
+            for column in ("memory_gib", "memory_bw_tb_s"):
                 if row[column] is None:
                     raise UnsupportedError(f"{name}: accelerators lacks {column}")
     return HardwareArrays(
         accelerator_id=accelerators.get_column("accelerator_id").to_numpy().astype(str),
         product=accelerators.get_column("product").fill_null("").to_numpy().astype(str),
-        memory_bytes=_floats(accelerators, "memory_gb") * 1e9,
+        memory_bytes=_floats(accelerators, "memory_gib") * 2.0**30,
         bandwidth_bytes_s=_floats(accelerators, "memory_bw_tb_s") * 1e12,
         peak_flops_s=_floats(accelerators, peak_column) * 1e12,
         link_bytes_s=_floats(accelerators, "scaleup_bw_gb_s") * 1e9 / 2.0,

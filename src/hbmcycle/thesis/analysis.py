@@ -24,7 +24,7 @@ def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) ->
     claims = classify_claims(benchmarks)
     measured = measured_results(benchmarks)
     best = best_measured(measured, config.measured_family, config.measured_scenario)
-    usable = accelerators.filter(pl.col("memory_gb").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
+    usable = accelerators.filter(pl.col("memory_gib").is_not_null() & pl.col("memory_bw_tb_s").is_not_null())
     modelled = modelled_throughput(usable, models, config.workload(), config.targets, eff)
     series = seed_series(accelerators, claims, best, modelled, config)
     analysis = Analysis(

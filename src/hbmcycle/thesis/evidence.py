@@ -28,7 +28,7 @@ def elasticity_sets(
     (best result per accelerator for the seed-chart benchmark); (d) the model across the seed
     generations at each per-user target. Sets with too few points for any form are skipped.
     """
-    specs = accelerators.select("accelerator_id", "memory_gb", "memory_bw_tb_s")
+    specs = accelerators.select("accelerator_id", "memory_gib", "memory_bw_tb_s")
     sets: list[tuple[str, pl.DataFrame]] = []
     for column, name in (
         ("claimed_headline", "(a) NVIDIA: vendor claims"),
@@ -51,7 +51,7 @@ def elasticity_sets(
     frames = []
     for name, frame in sets:
         data = frame.join(specs, on="accelerator_id").drop_nulls()
-        data = data.filter((pl.col("throughput") > 0) & (pl.col("memory_gb") > 0))
+        data = data.filter((pl.col("throughput") > 0) & (pl.col("memory_gib") > 0))
         if data.height < 3:
             continue
         # FP4 results run at twice the FP8 rate with half the weight bytes: control for it where precisions mix.
@@ -59,10 +59,10 @@ def elasticity_sets(
         if "precision" in data.columns and data["precision"].n_unique() > 1:
             controls = {"fp4_indicator": (data["precision"] == "fp4").cast(pl.Float64).to_numpy()}
         table = stats.elasticities(
-            data["throughput"], data["memory_gb"], data["memory_bw_tb_s"], level=level, controls=controls
+            data["throughput"], data["memory_gib"], data["memory_bw_tb_s"], level=level, controls=controls
         )
         collinear = stats.collinearity(
-            {"size": np.log(data["memory_gb"].to_numpy()), "bandwidth": np.log(data["memory_bw_tb_s"].to_numpy())}
+            {"size": np.log(data["memory_gib"].to_numpy()), "bandwidth": np.log(data["memory_bw_tb_s"].to_numpy())}
         )
         frames.append(
             table.with_columns(
@@ -84,13 +84,13 @@ def seed_series(
 ) -> pl.DataFrame:
     """The seed chart's data: per generation size, bandwidth, size x bandwidth and three throughput series.
 
-    Columns: accelerator_id, product, ship_year, memory_gb, memory_bw_tb_s, size_x_bw,
+    Columns: accelerator_id, product, ship_year, memory_gib, memory_bw_tb_s, size_x_bw,
     claimed_headline / claimed_conservative (relative to the anchor), claim_via, measured
     (tokens/s per accelerator, MLPerf), modelled_<target> (tokens/s per accelerator).
     """
     order = pl.DataFrame({"accelerator_id": list(config.generations), "generation": range(len(config.generations))})
     base = order.join(
-        accelerators.select("accelerator_id", "product", "ship_year", "memory_gb", "memory_bw_tb_s"),
+        accelerators.select("accelerator_id", "product", "ship_year", "memory_gib", "memory_bw_tb_s"),
         on="accelerator_id",
         how="left",
     )
@@ -101,7 +101,7 @@ def seed_series(
     )
     wide = wide.rename({c: f"modelled: {c}" for c in wide.columns if c != "accelerator_id"})
     return (
-        base.with_columns((pl.col("memory_gb") * pl.col("memory_bw_tb_s")).alias("size_x_bw"))
+        base.with_columns((pl.col("memory_gib") * pl.col("memory_bw_tb_s")).alias("size_x_bw"))
         .join(
             headline.rename({"claimed_relative": "claimed_headline", "via": "claim_via"}),
             on="accelerator_id",
@@ -188,7 +188,7 @@ def natural_experiments(
         if base not in specs or other not in specs:
             continue
         pair = f"{specs[other]['product'].split(' (')[0]} / {specs[base]['product'].split(' (')[0]}"
-        s = specs[other]["memory_gb"] / specs[base]["memory_gb"]
+        s = specs[other]["memory_gib"] / specs[base]["memory_gib"]
         b = specs[other]["memory_bw_tb_s"] / specs[base]["memory_bw_tb_s"]
         rows += [
             (pair, base, other, "law", "thesis: size x bandwidth", s * b),

@@ -4,7 +4,7 @@
 
 -- view: accelerator_metrics
 -- needs: accelerators
--- about: Per-accelerator memory metrics: the seed thesis's HBM size x bandwidth (GB*TB/s), bytes of memory bandwidth per dense FLOP (bytes/FLOP, BF16 and FP8), capacity per bandwidth (s to read all memory once), GB per dollar.
+-- about: Per-accelerator memory metrics: the seed thesis's HBM size x bandwidth (GiB*TB/s), bytes of memory bandwidth per dense FLOP (bytes/FLOP, BF16 and FP8), capacity per bandwidth (s to read all memory once), GiB per dollar.
 CREATE VIEW accelerator_metrics AS
 SELECT
     accelerator_id,
@@ -13,14 +13,14 @@ SELECT
     ship_year,
     status,
     memory_type,
-    memory_gb,
+    memory_gib,
     memory_bw_tb_s,
     hbm_stacks,
-    memory_gb * memory_bw_tb_s AS hbm_size_x_bw_gb_tb_s,
+    memory_gib * memory_bw_tb_s AS hbm_size_x_bw_gib_tb_s,
     memory_bw_tb_s / NULLIF(bf16_dense_tflops, 0) AS bytes_per_flop_bf16,
     memory_bw_tb_s / NULLIF(fp8_dense_tflops, 0) AS bytes_per_flop_fp8,
-    memory_gb / NULLIF(memory_bw_tb_s * 1000, 0) AS full_memory_read_s,
-    memory_gb / NULLIF(price_usd, 0) AS gb_per_usd,
+    memory_gib * 1073741824 / NULLIF(memory_bw_tb_s * 1e12, 0) AS full_memory_read_s,
+    memory_gib / NULLIF(price_usd, 0) AS gib_per_usd,
     bf16_dense_tflops,
     fp8_dense_tflops,
     fp4_dense_tflops,
