@@ -31,12 +31,34 @@ def test_missing_power_without_proxy_raises():
         economics.chip_power_kw("sram_c", accelerators, systems, econ)
 
 
-def test_price_falls_back_to_power():
-    prices = pl.DataFrame(
-        {"date": ["2025-01-01"], "accelerator_id": ["gpu_a"], "usd_per_gpu_hour": [3.0], "terms": ["reserved_3y"]}
+def test_price_takes_the_first_basis_with_a_figure_else_the_power_proxy():
+    rental = pl.DataFrame(
+        {
+            "date": ["2025-01-01", "2025-06-01"],
+            "provider": ["cloud", "index"],
+            "accelerator_id": ["gpu_a", "gpu_a"],
+            "usd_per_gpu_hour": [3.0, 2.0],
+            "price_basis": ["on_demand_list", "market_index"],
+            "source": ["s1", "s2"],
+        }
     )
-    assert economics.chip_price_usd_per_hour("gpu_a", prices, (1.0, 2.0), 5.0)[:2] == (3.0, 3.0)
-    assert economics.chip_price_usd_per_hour("sram_c", prices, (1.0, 2.0), 5.0)[:2] == (5.0, 10.0)
+    empty_tco = pl.DataFrame(
+        schema={
+            "input_id": pl.Utf8,
+            "item": pl.Utf8,
+            "subject": pl.Utf8,
+            "value": pl.Float64,
+            "value_high": pl.Float64,
+            "kind": pl.Utf8,
+            "as_of": pl.Utf8,
+        }
+    )
+    _, systems = tables()
+    price_tables = {"rental_prices": rental, "tco_inputs": empty_tco, "systems": systems}
+    low, high, basis = economics.chip_price_usd_per_hour("gpu_a", price_tables, (1.0, 2.0), 5.0)
+    assert (low, high) == (2.0, 2.0) and "market_index" in basis  # the index comes before the list price
+    low, high, basis = economics.chip_price_usd_per_hour("sram_c", price_tables, (1.0, 2.0), 5.0)
+    assert (low, high) == (5.0, 10.0) and basis.startswith("proxy")  # 5 $/kW-h x 1-2 kW
 
 
 def test_users_per_chip_hand_computed():

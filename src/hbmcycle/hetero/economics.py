@@ -9,10 +9,11 @@ Power per chip (kW, a low-high range), first rule that applies:
 3. a proxy chip (an assumption: the nearest predecessor in the table): the proxy's range with its
    high end times ``unknown_power_factor``, because the successor may draw more.
 
-Price per chip-hour (USD): the median on-demand price of the most recent year in
-``rental_prices`` (any terms if no on-demand row, e.g. a purchase amortised over 3 years); with
-no price at all, the reference chip's price per kW times the chip's power range (cost tracking
-power, an assumption).
+Price per chip-hour (USD): the first basis of ``prices/assumptions.yaml``'s ``basis_order`` that
+has a figure (:func:`hbmcycle.prices.basis.first_available`: dated market index, TCO from
+sourced inputs, on-demand list price, each labelled); with no price on any basis, the reference
+chip's price per kW times the chip's power range (cost tracking power, an assumption, labelled
+"proxy").
 """
 
 from __future__ import annotations
@@ -22,19 +23,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from hbmcycle.inference.economics import rental_price, usd_per_million_tokens
+from hbmcycle.hetero.steps import settings
+from hbmcycle.prices.basis import first_available
+
+_PROXY_PREFIX = "power_proxy_"
+
+
+def _power_proxies() -> dict[str, str]:
+    return {k.removeprefix(_PROXY_PREFIX): v for k, v in settings().items() if k.startswith(_PROXY_PREFIX)}
 
 
 @dataclass(frozen=True)
 class EconomicsAssumptions:
-    """Which chips stand in where the tables lack power or price (assumptions, not facts)."""
+    """Which chips stand in where the tables lack power or price (``hetero/assumptions.yaml``, not facts)."""
 
-    reference_system: str = "nvidia_gb200_nvl72"
-    power_proxies: dict[str, str] = field(
-        default_factory=lambda: {"nvidia_rubin": "nvidia_gb300", "groq_lp30": "groq_lpu_v1"}
-    )
-    unknown_power_factor: float = 2.0
-    interactivity_levels: tuple[float, ...] = (50.0, 100.0, 200.0, 400.0, 1000.0)
+    reference_system: str = settings()["reference_system"]
+    power_proxies: dict[str, str] = field(default_factory=_power_proxies)
+    unknown_power_factor: float = settings()["unknown_power_factor"]
+    interactivity_levels: tuple[float, ...] = settings()["speed_levels"]
 
 
 def _row(frame: pl.DataFrame, column: str, value: str) -> dict | None:
@@ -78,7 +84,7 @@ def chip_power_kw(
     proxy = assumptions.power_proxies.get(accelerator_id)
     if proxy is None or _depth > 0:
         raise ValueError(
-            f"{accelerator_id}: no rack power, TDP or power proxy; add one to EconomicsAssumptions.power_proxies"
+            f"{accelerator_id}: no rack power, TDP or power proxy; add power_proxy_{accelerator_id} to hetero/assumptions.yaml"
         )
     low, high, basis = chip_power_kw(proxy, accelerators, systems, assumptions, _depth + 1)
     return (
@@ -89,31 +95,34 @@ def chip_power_kw(
 
 
 def chip_price_usd_per_hour(
-    accelerator_id: str, rental_prices: pl.DataFrame, power_kw: tuple[float, float], reference_usd_per_kw_hour: float
+    accelerator_id: str,
+    price_tables: dict[str, pl.DataFrame],
+    power_kw: tuple[float, float],
+    reference_usd_per_kw_hour: float,
 ) -> tuple[float, float, str]:
-    """(low, high, basis) rental price per chip-hour."""
-    for terms in ("on_demand", None):
-        rows = rental_prices if terms is None else rental_prices.filter(pl.col("terms") == terms)
-        rows = rows.filter(pl.col("accelerator_id") == accelerator_id)
-        if rows.height:
-            used = rows["terms"][0] if terms is None else terms
-            price = rental_price(rows.with_columns(terms=pl.lit(used)), used)["usd_per_gpu_hour"][0]
-            return float(price), float(price), f"rental_prices median, {used}"
+    """(low, high, basis) price per chip-hour: the first price basis with a figure, else the power proxy.
+
+    ``price_tables`` holds rental_prices, tco_inputs and systems.
+    """
+    found = first_available(price_tables, accelerator_id)
+    if found.known:
+        return found.usd_per_hour, found.usd_per_hour, found.label
     return (
         power_kw[0] * reference_usd_per_kw_hour,
         power_kw[1] * reference_usd_per_kw_hour,
-        "no rental price: reference $/kW-h x power (assumption: cost tracks power)",
+        f"proxy: no price on any basis ({found.detail}); reference $/kW-h x power (assumption: cost tracks power)",
     )
 
 
 def reference_usd_per_kw_hour(
-    rental_prices: pl.DataFrame, accelerators: pl.DataFrame, systems: pl.DataFrame, assumptions: EconomicsAssumptions
+    price_tables: dict[str, pl.DataFrame], accelerators: pl.DataFrame, assumptions: EconomicsAssumptions
 ) -> float:
-    """The reference system's chip rental price per kW of its rack power."""
+    """The reference system's chip price (first basis with a figure) per kW of its rack power."""
+    systems = price_tables["systems"]
     system = _row(systems, "system_id", assumptions.reference_system)
     chip_id = system["accelerator_id"]
     low, high, _ = chip_power_kw(chip_id, accelerators, systems, assumptions)
-    price, _, _ = chip_price_usd_per_hour(chip_id, rental_prices, (low, high), float("nan"))
+    price, _, _ = chip_price_usd_per_hour(chip_id, price_tables, (low, high), float("nan"))
     return price / np.sqrt(low * high)
 
 
@@ -154,8 +163,3 @@ def users_per_chip(kv_bytes_per_user, capacity_bytes, weight_bytes_held, reserve
         weight_bytes_held, dtype=float
     )
     return np.fmax(np.floor(free / np.asarray(kv_bytes_per_user, dtype=float)), 0.0)
-
-
-def usd_per_mtok(usd_per_chip_hour, tokens_per_s_per_chip) -> np.ndarray:
-    """$/Mtok from a chip's hourly price and its output rate (delegates to the inference model)."""
-    return usd_per_million_tokens(usd_per_chip_hour, tokens_per_s_per_chip)

@@ -15,9 +15,10 @@ from hbmcycle.hetero.economics import (
     reference_usd_per_kw_hour,
 )
 from hbmcycle.hetero.stages import stage_params
+from hbmcycle.hetero.steps import settings
 from hbmcycle.inference import constants, names
 from hbmcycle.inference.architecture import model_arrays
-from hbmcycle.inference.hardware import hardware_arrays
+from hbmcycle.inference.operating import hardware_with_fallback
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
 from hbmcycle.inference.step_time import Efficiency
 
@@ -29,11 +30,29 @@ class Tables:
     rental_prices: pl.DataFrame
     llm_models: pl.DataFrame
     inference_benchmarks: pl.DataFrame
+    tco_inputs: pl.DataFrame
+    api_prices: pl.DataFrame
+
+    @property
+    def prices(self) -> dict[str, pl.DataFrame]:
+        """The tables a price basis reads (:mod:`hbmcycle.prices.basis`)."""
+        return {"rental_prices": self.rental_prices, "tco_inputs": self.tco_inputs, "systems": self.systems}
+
+
+TABLES: tuple[str, ...] = (
+    "accelerators",
+    "systems",
+    "rental_prices",
+    "llm_models",
+    "inference_benchmarks",
+    "tco_inputs",
+    "api_prices",
+)
 
 
 def read_tables() -> Tables:
-    """The five tables this package uses (raises FileNotFoundError if the database is missing)."""
-    return Tables(**db.read_tables(("accelerators", "systems", "rental_prices", "llm_models", "inference_benchmarks")))
+    """The tables this package uses (raises FileNotFoundError if the database is missing)."""
+    return Tables(**db.read_tables(TABLES))
 
 
 def calibrated_efficiency() -> tuple[Efficiency, str]:
@@ -43,14 +62,18 @@ def calibrated_efficiency() -> tuple[Efficiency, str]:
 
 
 def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAssumptions) -> Chip:
-    """One accelerator with its power, price and rack size (``strict=False``: missing peaks become NaN)."""
+    """One accelerator with its power, price and rack size.
+
+    Compute runs at ``precision`` or the next wider precision the chip has (the WSE-3 publishes
+    only a 16-bit peak, which then bounds its FP8 math); a chip with no peak at all gets NaN.
+    """
     row = tables.accelerators.filter(pl.col("accelerator_id") == accelerator_id)
     if row.height != 1:
         raise ValueError(f"unknown accelerator {accelerator_id!r}")
-    hw = hardware_arrays(row, precision, strict=False)
+    hw, _ = hardware_with_fallback(row, precision)
     power = chip_power_kw(accelerator_id, tables.accelerators, tables.systems, econ)
-    per_kw = reference_usd_per_kw_hour(tables.rental_prices, tables.accelerators, tables.systems, econ)
-    price = chip_price_usd_per_hour(accelerator_id, tables.rental_prices, power[:2], per_kw)
+    per_kw = reference_usd_per_kw_hour(tables.prices, tables.accelerators, econ)
+    price = chip_price_usd_per_hour(accelerator_id, tables.prices, power[:2], per_kw)
     racks = tables.systems.filter(pl.col("accelerator_id") == accelerator_id)["accelerator_count"]
     per_rack = float(racks.max()) if racks.len() else float("nan")
     return Chip(
@@ -64,18 +87,18 @@ def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAss
 
 @dataclass(frozen=True)
 class Choice:
-    """User choices for a comparison (names resolved against the tables)."""
+    """User choices for a comparison (names resolved against the tables; defaults in ``hetero/assumptions.yaml``)."""
 
-    model: str = "llama-3.3-70b"
-    context: float = 8192
-    output_tokens: float = 1024
-    weights: str = "fp8"
-    kv: str = "fp8"
-    stack: str = "lean"
-    gpu: str = "nvidia_rubin"
-    lpu: str = "groq_lp30"
-    wafer: str = "cerebras_wse3"
-    baseline_gpu: str = "nvidia_gb200"
+    model: str = settings()["model"]
+    context: float = settings()["context"]
+    output_tokens: float = settings()["output_tokens"]
+    weights: str = settings()["weights"]
+    kv: str = settings()["kv"]
+    stack: str = settings()["stack"]
+    gpu: str = settings()["gpu"]
+    lpu: str = settings()["lpu"]
+    wafer: str = settings()["wafer"]
+    baseline_gpu: str = settings()["baseline_gpu"]
 
 
 def load_scenario(
