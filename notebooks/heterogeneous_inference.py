@@ -17,8 +17,8 @@
 # GPUs, FFN on LPUs) moves the throughput/interactivity frontier. This report turns those
 # arguments into a model (`hbmcycle.hetero`, built on the inference model of `hbmcycle.inference`)
 # and checks every figure against it. Specs, prices and power come from the project tables;
-# where a table lacks a figure (Rubin and LPX power and price, WSE-3 FLOP/s) the report says so
-# and uses a stated proxy or leaves the check open.
+# where a table lacks a figure the report says so and uses a stated proxy (named in the chip table
+# at the end) or leaves the check open. Assumptions live in `hetero/assumptions.yaml`.
 
 # %% tags=["parameters"]
 # Model served (id or name in llm_models) and the context each sequence holds (tokens).
@@ -29,16 +29,14 @@ output_tokens = 1024
 # Number formats of weights and KV cache.
 weights = "fp8"
 kv = "fp8"
-# Serving-stack overheads: "lean" (assumed optimised stack) or "calibrated" (fitted on measurements).
-stack = "lean"
+# Serving-stack overheads: "calibrated" (fitted on measurements) or "lean" (an assumed optimised stack, a sensitivity).
+stack = "calibrated"
 # Draft model for speculative decoding.
 draft_model = "llama-3.1-8b"
 # One-way GPU <-> LPU hop latency (microseconds), the main assumption of the AFD model.
 hop_latency_us = 5.0
 # Per-user speeds (tokens/s) at which costs are compared.
 speed_levels = [50, 100, 200, 400, 1000]
-# Batch used for the stage and split checks.
-stage_batch = 32
 
 # %%
 from dataclasses import replace
@@ -47,12 +45,17 @@ import altair as alt
 import numpy as np
 import polars as pl
 
+from hbmcycle import assumptions as assumption_files
 from hbmcycle import charts
-from hbmcycle.hetero import claims, economics, speculative, stages
+from hbmcycle.claims import registry
+from hbmcycle.claims import table as claims_table
+from hbmcycle.data import db
 from hbmcycle.hetero import disaggregation as dis
+from hbmcycle.hetero import economics, speculative, stages, steps
 from hbmcycle.hetero.scenario import Choice, calibrated_efficiency, load_scenario, read_tables
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import decode_step
+from hbmcycle.prices import api_check, basis
 
 charts.setup()
 tables = read_tables()
@@ -61,8 +64,7 @@ choice = Choice(model=model, context=context, output_tokens=output_tokens, weigh
 s = load_scenario(choice, tables, assumptions)
 draft = load_scenario(replace(choice, model=draft_model), tables, assumptions)
 points, skipped = dis.all_points(s)
-thresholds = claims.Thresholds(batch=stage_batch)
-verdicts = claims.all_claims(s, draft, tables, points, speed_levels, thresholds)
+claims_frame, claims_flips = registry.hetero_claims(tables, db.read_table("seed_claims"), choice, assumptions)
 _, provenance = calibrated_efficiency()
 label = pl.col("option").replace_strict({**dis.OPTION_LABELS, "gpu_baseline": "GPU only, previous generation"})
 points = points.with_columns(option_label=label)
@@ -75,15 +77,23 @@ for message in skipped:
     print("not modelled:", message)
 
 # %% [markdown]
-# ## Verdicts
+# ## The seed posts' claims
 #
-# Each row is one claim from the seed posts, what the model computes for it, and the threshold
-# that turned the number into a verdict. `stated` quotes the post; everything in `computed`
-# comes from the tables and the model with the parameters above (rerun with other parameters
-# to see how robust a verdict is: the AFD verdicts hinge on the hop latency and stack overheads).
+# Every claim of the heterogeneous_inference and gtc2026_review posts (table `seed_claims`), with
+# the verdict, the scope it was tested at, the evidence (measured / modelled / data / arithmetic),
+# the threshold and what would change it: each key input searched for the value at which the
+# verdict flips (hop latency, serving stack, price basis, amortisation, acceptance rate, context,
+# batch). NVIDIA's chart claims (35x at 400 tokens/s, 1,000+ tokens/s) were made for a
+# trillion-parameter MoE at long context in FP4 with wide expert parallelism; until that is
+# modelled they are "not tested in scope", with the figures of the scenarios tried as evidence.
+# `hbmcycle claims --post heterogeneous_inference --json` prints the same records.
 
 # %%
-charts.html_table(verdicts.select("claim", "stated", "computed", "verdict", "threshold"))
+print(claims_table.summary(claims_frame))
+claims_table.display(claims_frame, claims_flips)
+
+# %%
+charts.html_table(claims_flips)
 
 # %% [markdown]
 # ## 1. The three stages against each chip's ridge point
@@ -142,9 +152,9 @@ charts.titled(
 
 # %%
 charts.html_table(
-    stages.stage_table(s.sp, s.model, stage_batch, context, context, s.weight_bytes, s.kv_bytes).with_columns(
-        pl.exclude("stage").round(3)
-    )
+    stages.stage_table(
+        s.sp, s.model, steps.settings()["stage_batch"], context, context, s.weight_bytes, s.kv_bytes
+    ).with_columns(pl.exclude("stage").round(3))
 )
 
 # %% [markdown]
@@ -192,9 +202,13 @@ charts.titled(
 # Every feasible configuration (batch, chips, micro-batches) of each option; lines join each
 # option's Pareto-optimal points; filled points are optimal across all options. Throughput
 # counts the chips for prefill too (`output_tokens` per request). Power for chips without a
-# published figure (Rubin, LP30) is a proxy range (mid shown; see the assumptions table).
-# Cerebras-style points have no compute bound (no WSE-3 FLOP/s in the tables) and no prefill
-# cost, so they are upper bounds.
+# published figure is a proxy range (mid shown; the chip table at the end names the rule per chip).
+# Options whose chips lack a published peak have no compute bound; they are drawn dashed as upper
+# bounds (the line below lists them).
+
+# %%
+unbounded = sorted(points.filter(~pl.col("compute_modelled"))["option"].unique().to_list())
+print("options without a compute bound:", ", ".join(unbounded) or "none (every chip has a published peak)")
 
 # %%
 front = dis.overall_pareto(dis.frontier(points)).with_columns(option_label=label)
@@ -353,9 +367,10 @@ charts.titled(
 # ## 5. Cost per million tokens by option and speed
 #
 # For each option and per-user speed level, the cheapest configuration at least that fast.
-# Vertical lines span the price range (proxies where no rental price is published; Rubin and LP30
-# priced at GB200's rental per kW of rack power, an assumption). A missing point: the option
-# cannot reach that speed. Cerebras-style points are lower bounds on cost (no compute bound, prefill unpriced).
+# Every chip is priced on one stated basis (the first of the market index, TCO from sourced inputs
+# and the on-demand list price that has a figure; a power proxy where none has; the chip table at
+# the end names each). Vertical lines span the price range. A missing point: the option cannot
+# reach that speed.
 
 # %%
 costs = economics.at_interactivity(points, speed_levels).with_columns(
@@ -459,7 +474,7 @@ charts.titled(
 # ## Assumptions and sources
 #
 # Chip power and prices, with the rule that produced each (tables first, stated proxies where
-# the tables are empty), and the modelling assumptions of the disaggregated model.
+# the tables are empty); the assumptions file is printed at the end.
 
 # %%
 chips_table = pl.DataFrame(
@@ -479,16 +494,34 @@ chips_table = pl.DataFrame(
 ).with_columns(pl.col(pl.Float64).round(2))
 charts.html_table(chips_table)
 
+# %% [markdown]
+# ## Price basis and API cross-check
+#
+# Every basis for every chip of the comparison (market index, on-demand list, TCO; NaN where the
+# tables lack a figure), then the modelled $/Mtok at the cross-check speed beside what API
+# providers charge for the same open model (`api_prices`). API prices include margin and idle time;
+# a modelled cost far below them is expected, far above them is a warning about the model or the basis.
+
 # %%
+ids = [
+    s.gpu.accelerator_id,
+    s.baseline_gpu.accelerator_id,
+    s.lpu.accelerator_id,
+    s.wafer.accelerator_id,
+    "nvidia_h100_sxm",
+]
+charts.html_table(basis.price_table(tables.prices, ids).with_columns(pl.col("usd_per_hour").round(2)))
+
+# %%
+api_level = basis.settings()["api_speed_level"]
+at_level = economics.at_interactivity(points, [api_level])
 charts.html_table(
-    pl.DataFrame(
-        {
-            "assumption": list(assumptions.__dataclass_fields__) + ["stack overheads"],
-            "value": [str(getattr(assumptions, f)) for f in assumptions.__dataclass_fields__]
-            + [str(dis.LEAN_OVERHEADS) if stack == "lean" else provenance],
-        }
-    )
+    api_check.cross_check(
+        at_level, tables.api_prices, s.model.model_id[0], basis.settings()["gpu_cloud_providers"]
+    ).with_columns(pl.col(pl.Float64).round(3))
 )
 
 # %%
-charts.html_table(verdicts.select("claim_id", "verdict", "evidence", "sources"))
+charts.html_table(
+    pl.DataFrame([{**r, "value": str(r["value"])} for r in assumption_files.table(steps.ASSUMPTIONS_PATH)])
+)

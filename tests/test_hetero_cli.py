@@ -22,19 +22,3 @@ def test_compare_unknown_model(use_shipped_db):
     result = runner.invoke(app, ["compare", "--model", "no-such-model", "--context", "8192"])
     assert result.exit_code == 2
     assert "valid choices" in result.output
-
-
-def test_claims_all_have_verdicts(use_shipped_db):
-    from dataclasses import replace
-
-    from hbmcycle.hetero import claims, disaggregation
-    from hbmcycle.hetero.scenario import Choice, load_scenario, read_tables
-
-    tables = read_tables()
-    choice = Choice()
-    s = load_scenario(choice, tables)
-    draft = load_scenario(replace(choice, model="llama-3.1-8b"), tables)
-    points, _ = disaggregation.all_points(s)
-    table = claims.all_claims(s, draft, tables, points, [100.0, 400.0])
-    assert set(table["verdict"]) <= set(claims.VERDICTS)
-    assert table["claim_id"].n_unique() == table.height >= 12

@@ -14,6 +14,7 @@ app = typer.Typer(
 
 def _mount_area_clis() -> None:
     """Each area's commands live in its package (data/cli.py, inference/cli.py, ...)."""
+    from hbmcycle.claims.cli import claims_command
     from hbmcycle.cycle.cli import app as cycle_app
     from hbmcycle.data.cli import app as data_app
     from hbmcycle.hetero.cli import app as hetero_app
@@ -27,6 +28,7 @@ def _mount_area_clis() -> None:
     app.add_typer(
         hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."
     )
+    app.command("claims")(claims_command)
 
 
 _mount_area_clis()

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 
+from hbmcycle.claims.seed import seeds
 from hbmcycle.inference.operating import modelled_throughput
 from hbmcycle.inference.step_time import Efficiency
 from hbmcycle.thesis.claims import classify_claims
 from hbmcycle.thesis.closed_form import closed_form_check
 from hbmcycle.thesis.config import Analysis, Config
 from hbmcycle.thesis.evidence import elasticity_sets, growth_table, natural_experiments, seed_series
-from hbmcycle.thesis.experiments import regime_map, seed_example_check, sensitivity, software_gains
+from hbmcycle.thesis.experiments import regime_map, seed_example, seed_example_check, sensitivity, software_gains
 from hbmcycle.thesis.measured import best_measured, measured_results
+from hbmcycle.thesis.seed_verdicts import seed_verdicts
+from hbmcycle.thesis.settings import MATRIX_CONTEXTS, MATRIX_MODELS, MATRIX_PRECISIONS
 from hbmcycle.thesis.subclaims import verdicts
+from hbmcycle.thesis.workloads import elasticity_span, workload_matrix
 
 # The tables the analysis reads (load them with hbmcycle.data.db.read_tables).
-TABLES = ("accelerators", "llm_models", "inference_benchmarks", "systems", "decode_measurements")
+TABLES = ("accelerators", "llm_models", "inference_benchmarks", "systems", "decode_measurements", "seed_claims")
 
 
 def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) -> Analysis:
@@ -44,7 +48,27 @@ def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) ->
         sensitivity=sensitivity(accelerators, models, config, eff),
         regime_map=regime_map(accelerators, models, config, eff),
         software=software_gains(benchmarks, claims),
-        seed_example=seed_example_check(accelerators, tables["systems"], models, config, eff),
+        seed_example=seed_example_check(
+            accelerators, tables["systems"], models, config, eff, seed_example(tables["seed_claims"])
+        ),
     )
     analysis.verdicts = verdicts(analysis)
+    analysis.workloads = workload_matrix(
+        usable,
+        models,
+        eff,
+        config.reference_accelerator,
+        MATRIX_MODELS,
+        MATRIX_PRECISIONS,
+        MATRIX_CONTEXTS,
+        config.targets,
+    )
+    span = elasticity_span(analysis.workloads)
+    span_text = (
+        f"capacity elasticity {span['e_size_min'].min():.2f} to {span['e_size_max'].max():.2f} over "
+        f"{', '.join(span['model_id'])} at {config.reference_accelerator}"
+        if span.height
+        else "empty"
+    )
+    analysis.claims = seed_verdicts(analysis, seeds(tables["seed_claims"]), analysis.workloads, span_text)
     return analysis

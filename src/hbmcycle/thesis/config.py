@@ -8,7 +8,7 @@ import polars as pl
 
 from hbmcycle import stats
 from hbmcycle.inference.operating import Workload
-from hbmcycle.thesis.settings import DEFAULT_PAIRS, SEED_GENERATIONS
+from hbmcycle.thesis.settings import DEFAULT_PAIRS, REFERENCE_ACCELERATOR, SEED_GENERATIONS
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Config:
     anchor: str = "nvidia_h100_sxm"
     measured_family: str = "llama2-70b"
     measured_scenario: str = "offline"
-    reference_accelerator: str = "nvidia_b200"
+    reference_accelerator: str = REFERENCE_ACCELERATOR
     sensitivity_contexts: tuple[float, ...] = (1024, 4096, 8192, 32768, 131072)
     sensitivity_models: tuple[str, ...] = ("llama-3.1-70b", "deepseek-v3", "gpt-oss-120b")
     regime_accelerators: tuple[str, ...] = ("nvidia_h100_sxm", "nvidia_b200", "nvidia_rubin")
@@ -56,3 +56,5 @@ class Analysis:
     software: pl.DataFrame
     seed_example: dict
     verdicts: pl.DataFrame = field(default_factory=pl.DataFrame)
+    workloads: pl.DataFrame = field(default_factory=pl.DataFrame)  # the workload matrix (thesis.workloads)
+    claims: list = field(default_factory=list)  # ClaimVerdicts on seed claims (thesis.seed_verdicts)

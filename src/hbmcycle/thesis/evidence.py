@@ -11,6 +11,7 @@ from hbmcycle import stats
 from hbmcycle.thesis.claims import THROUGHPUT_CLAIMS, claimed_chain, ratio_via_common_baseline
 from hbmcycle.thesis.config import Config
 from hbmcycle.thesis.measured import measured_ratio
+from hbmcycle.thesis.settings import POWER_TOLERANCE
 
 
 def elasticity_sets(
@@ -175,12 +176,23 @@ def growth_table(series: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def _power_gap(base: dict, other: dict) -> str:
+    """Why two parts' power differs ("" when their TDPs agree within POWER_TOLERANCE or one is unknown)."""
+    a, b = base["tdp_w"], other["tdp_w"]
+    if a is None or b is None or abs(b - a) <= POWER_TOLERANCE * a:
+        return ""
+    return f"{a:g} W vs {b:g} W"
+
+
 def natural_experiments(
     accelerators: pl.DataFrame, claims: pl.DataFrame, measured: pl.DataFrame, modelled: pl.DataFrame, pairs
 ) -> pl.DataFrame:
     """Predicted ratios (thesis, bandwidth-only, model at each target) and observed ratios per pair.
 
-    Long frame: pair, base, other, kind (law / model / measured / claimed), label, ratio.
+    Long frame: pair, base, other, kind (law / model / measured / confounded / claimed), label, ratio.
+    A measured ratio is a natural experiment only between results of the same MLPerf round on
+    parts of the same power (TDPs within ``POWER_TOLERANCE``); otherwise, and for ratios chained
+    through a third accelerator, its kind is ``confounded`` and the label says why.
     """
     specs = {r["accelerator_id"]: r for r in accelerators.iter_rows(named=True)}
     rows = []
@@ -199,13 +211,19 @@ def natural_experiments(
             values = dict(zip(at["accelerator_id"], at["throughput_per_accelerator"]))
             if values.get(base) and values.get(other):
                 rows.append((pair, base, other, "model", f"model, {target}", values[other] / values[base]))
+        power = _power_gap(specs[base], specs[other])
         for r in measured_ratio(measured, base, other).iter_rows(named=True):
             note = f"round {r['round']}" if r["same_round"] else "best of different rounds"
-            rows.append((pair, base, other, "measured", f"MLPerf {r['family']} {r['scenario']} ({note})", r["ratio"]))
-        for r in ratio_via_common_baseline(claims, base, other).iter_rows(named=True):
-            rows.append(
-                (pair, base, other, "measured", f"{r['family']} {r['scenario']} (from {r['via']} ratios)", r["ratio"])
+            like = r["same_round"] and power == ""
+            kind = "measured" if like else "confounded"
+            reason = "" if like else "; ".join(x for x in (power, "" if r["same_round"] else "different rounds") if x)
+            label = f"MLPerf {r['family']} {r['scenario']} ({note})" + (
+                f" [not like for like: {reason}]" if reason else ""
             )
+            rows.append((pair, base, other, kind, label, r["ratio"]))
+        for r in ratio_via_common_baseline(claims, base, other).iter_rows(named=True):
+            label = f"{r['family']} {r['scenario']} (from {r['via']} ratios) [not like for like: chained through a third part]"
+            rows.append((pair, base, other, "confounded", label, r["ratio"]))
         direct = claims.filter(
             (pl.col("accelerator_id") == other)
             & (pl.col("baseline_accelerator_id") == base)

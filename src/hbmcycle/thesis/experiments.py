@@ -13,7 +13,7 @@ from hbmcycle.inference.precision import BYTES_PER_ELEMENT
 from hbmcycle.inference.step_time import Efficiency
 from hbmcycle.thesis.config import Config
 from hbmcycle.thesis.measured import measured_results
-from hbmcycle.thesis.settings import SEED_EXAMPLE
+from hbmcycle.thesis.settings import EXAMPLE_ACCELERATOR, SEED_EXAMPLE_IDS
 
 
 def gqa_counterfactual(model: ModelArrays, kv_heads: float = 8, head_dim: float = 128) -> ModelArrays:
@@ -98,15 +98,21 @@ def software_gains(benchmarks: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFra
     return pl.DataFrame(rows, schema={"accelerator_id": pl.Utf8, "evidence": pl.Utf8, "gain": pl.Float64}, orient="row")
 
 
+def seed_example(seed_claims: pl.DataFrame) -> dict:
+    """The seed's example figures (requests, per-user speed, rack kW, tokens/s per MW) read from ``seed_claims``."""
+    values = dict(zip(seed_claims["claim_id"], seed_claims["claimed_value"]))
+    return {key: values[claim_id] for key, claim_id in SEED_EXAMPLE_IDS.items()}
+
+
 def seed_example_check(
     accelerators: pl.DataFrame,
     systems: pl.DataFrame,
     llm_models: pl.DataFrame,
     config: Config,
     eff: Efficiency,
-    example: dict = SEED_EXAMPLE,
+    example: dict,
 ) -> dict:
-    """The seed's Rubin NVL72 example against the data and the model.
+    """The seed's Rubin NVL72 example (``example``: :func:`seed_example` of seed_claims) against the data and the model.
 
     Arithmetic (requests x speed, per MW at the seed's power), the rack power in ``systems``
     (if recorded), and the model's largest concurrency at the seed's per-user speed on the
@@ -114,10 +120,10 @@ def seed_example_check(
     """
     out = {**example, "aggregate_tok_s": example["requests"] * example["per_user_tok_s"]}
     out["arithmetic_tok_s_per_mw"] = out["aggregate_tok_s"] / (example["rack_kw"] / 1000.0)
-    rack = systems.filter(pl.col("accelerator_id") == "nvidia_rubin").head(1)
+    rack = systems.filter(pl.col("accelerator_id") == EXAMPLE_ACCELERATOR).head(1)
     out["rack_gpus"] = int(rack["accelerator_count"][0]) if rack.height else None
     out["rack_power_kw_in_data"] = rack["rack_power_kw"][0] if rack.height else None
-    rubin = accelerators.filter(pl.col("accelerator_id") == "nvidia_rubin")
+    rubin = accelerators.filter(pl.col("accelerator_id") == EXAMPLE_ACCELERATOR)
     if rubin.is_empty() or out["rack_gpus"] is None:
         out["model_requests"] = None
         return out

@@ -1,32 +1,38 @@
-"""The thesis analysis's fixed choices: the seed's line-up, the pairs compared and the verdict thresholds."""
+"""The thesis analysis's fixed choices from ``thesis/assumptions.yaml``: line-up, pairs, thresholds, workload matrix."""
 
 from __future__ import annotations
 
-# The seed's NVIDIA line-up, one accelerator id per generation (B300/GB300 share memory per GPU;
-# GB300 is the NVL72 part the claims refer to).
-SEED_GENERATIONS: tuple[str, ...] = (
-    "nvidia_a100_80gb_sxm",
-    "nvidia_h100_sxm",
-    "nvidia_h200",
-    "nvidia_b200",
-    "nvidia_gb200",
-    "nvidia_gb300",
-    "nvidia_rubin",
-    "nvidia_rubin_ultra",
-)
-DEFAULT_PAIRS: tuple[tuple[str, str], ...] = (
-    ("nvidia_h100_sxm", "nvidia_h200"),
-    ("nvidia_b200", "nvidia_b300"),
-    ("nvidia_gb200", "nvidia_gb300"),
-    ("amd_mi300x", "amd_mi325x"),
-)
+from pathlib import Path
 
-# ---- verdict thresholds (stated here, applied in code) ----
-SHARE_HOLDS = 2 / 3  # a bottleneck claim holds where it binds at >= 2/3 of operating points
-SHARE_FAILS = 1 / 3  # ... and does not hold below 1/3
-ELASTICITY_NEAR = 0.25  # an elasticity "equals" a value when within +-0.25
-MIN_POINTS = 5  # fewer points than this: a regression cannot check a claim
-SOFTWARE_GAIN = 1.10  # a same-hardware speed-up of 10 %+ counts as a software gain
-# The seed's rack power vs the systems table: within this relative tolerance the per-MW figure stands.
-RACK_POWER_TOLERANCE = 0.15
-SEED_EXAMPLE = {"requests": 1920, "per_user_tok_s": 100.0, "rack_kw": 120.0, "tok_s_per_mw": 1.6e6}
+from hbmcycle import assumptions
+
+ASSUMPTIONS_PATH = Path(__file__).with_name("assumptions.yaml")
+_VALUES = assumptions.values(ASSUMPTIONS_PATH)
+
+SEED_GENERATIONS: tuple[str, ...] = _VALUES["generations"]
+DEFAULT_PAIRS: tuple[tuple[str, str], ...] = tuple(tuple(p.split(":")) for p in _VALUES["pairs"])  # type: ignore[misc]
+EXAMPLE_ACCELERATOR: str = _VALUES["example_accelerator"]
+REFERENCE_ACCELERATOR: str = _VALUES["reference_accelerator"]
+SHARE_HOLDS: float = _VALUES["share_holds"]
+SHARE_FAILS: float = _VALUES["share_fails"]
+ELASTICITY_NEAR: float = _VALUES["elasticity_near"]
+MIN_POINTS: int = _VALUES["min_points"]
+SOFTWARE_GAIN: float = _VALUES["software_gain"]
+RACK_POWER_TOLERANCE: float = _VALUES["rack_power_tolerance"]
+POWER_TOLERANCE: float = _VALUES["power_tolerance"]
+MATRIX_MODELS: tuple[str, ...] = _VALUES["matrix_models"]
+MATRIX_PRECISIONS: tuple[str, ...] = _VALUES["matrix_precisions"]
+MATRIX_CONTEXTS: tuple[float, ...] = _VALUES["matrix_contexts"]
+
+# The seed's Rubin NVL72 example, by seed_claims id: the claims under test, read from the table.
+SEED_EXAMPLE_IDS = {
+    "requests": "rubin_example_batch",
+    "per_user_tok_s": "rubin_example_speed",
+    "rack_kw": "rubin_nvl72_power_120kw",
+    "tok_s_per_mw": "rubin_tokens_per_mw",
+}
+
+
+def thresholds_table() -> list[dict]:
+    """The assumptions as rows (name, value, unit, range, basis) for the report."""
+    return assumptions.table(ASSUMPTIONS_PATH)

@@ -34,26 +34,31 @@ def _grade(share: float) -> str:
     return "holds" if share >= SHARE_HOLDS else ("does not hold" if share < SHARE_FAILS else "partly holds")
 
 
+def feasible_shares(a: Analysis) -> tuple[float, float, int]:
+    """Shares of feasible operating points (regime map + seed generations) that are capacity-limited and memory-bound."""
+    seed_model = a.modelled.filter(pl.col("accelerator_id").is_in(list(a.config.generations)))
+    regimes = a.regime_map["regime"].to_list() + seed_model["regime"].to_list()
+    capacity = _share(regimes, lambda r: r.startswith("capacity"))
+    bandwidth = _share(regimes, lambda r: r in ("capacity x bandwidth", "bandwidth"))
+    return capacity, bandwidth, len([r for r in regimes if r != "infeasible"])
+
+
 def verdicts(a: Analysis) -> pl.DataFrame:
     """One row per sub-claim: verdict and the evidence sentence, from the computed tables and the thresholds above."""
     rows = []
-    seed_model = a.modelled.filter(pl.col("accelerator_id").is_in(list(a.config.generations)))
-    regimes = a.regime_map["regime"].to_list() + seed_model["regime"].to_list()
-
     # 1. batch bottlenecks on HBM size: the throughput-optimal batch is the largest that fits
-    capacity_share = _share(regimes, lambda r: r.startswith("capacity"))
+    capacity_share, bw_share, feasible = feasible_shares(a)
     rows.append(
         (
             "Batch growth bottlenecks on HBM size",
             _grade(capacity_share),
-            f"the batch is capacity-limited at {capacity_share:.0%} of {len([r for r in regimes if r != 'infeasible'])} "
+            f"the batch is capacity-limited at {capacity_share:.0%} of {feasible} "
             f"feasible operating points (regime map + seed generations at max batch and each speed target); "
             f"elsewhere the per-user speed target stops it first",
         )
     )
 
     # 2. per-request speed bottlenecks on bandwidth: step time is memory-bound
-    bw_share = _share(regimes, lambda r: r in ("capacity x bandwidth", "bandwidth"))
     rows.append(
         (
             "Per-request speed bottlenecks on HBM bandwidth",
@@ -155,7 +160,8 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         detail = (
             f"{ex['requests']:,} x {ex['per_user_tok_s']:g} tok/s = {ex['aggregate_tok_s']:,.0f} tok/s; at "
             f"{ex['rack_kw']:g} kW that is {ex['arithmetic_tok_s_per_mw'] / 1e6:.2f}M tok/s/MW "
-            f"({'matches' if arithmetic_ok else 'does not match'} the seed's 1.6M); rack power in systems: "
+            f"({'matches' if arithmetic_ok else 'does not match'} the seed's {ex['tok_s_per_mw'] / 1e6:.1f}M); "
+            "rack power in systems: "
             f"{power_text}; "
             f"for {a.config.model_id} at {a.config.context:,.0f} tokens and >= {ex['per_user_tok_s']:g} tok/s/user "
             f"on {ex['rack_gpus']} Rubin GPUs the calibrated engine serves {ex['model_requests']:,.0f} concurrent "
@@ -163,7 +169,11 @@ def verdicts(a: Analysis) -> pl.DataFrame:
             f"{ex['ceiling_requests']:,.0f} ({ex['ceiling_regime']}); {ex['requests']:,} such requests hold "
             f"{ex['kv_share_of_rack_memory']:.0%} of rack HBM in KV cache"
         )
-    rows.append(("Rubin NVL72 example: 1,920 requests x 100 tok/s, 1.6M tok/s per MW", verdict, detail))
+    title = (
+        f"Rubin NVL72 example: {ex['requests']:,.0f} requests x {ex['per_user_tok_s']:g} tok/s, "
+        f"{ex['tok_s_per_mw'] / 1e6:.1f}M tok/s per MW"
+    )
+    rows.append((title, verdict, detail))
 
     # 6. software is an independent dimension
     gains = a.software.filter(pl.col("gain") >= SOFTWARE_GAIN)
@@ -187,6 +197,10 @@ def verdicts(a: Analysis) -> pl.DataFrame:
     )
     rows.append(("Software optimisation is an independent dimension", verdict, detail))
     return pl.DataFrame(rows, schema={"claim": pl.Utf8, "verdict": pl.Utf8, "evidence": pl.Utf8}, orient="row")
+
+
+def _tokens(n: float) -> str:
+    return f"{n / 1024:g}k" if n >= 1024 else f"{n:g}"
 
 
 def thesis_regime_share(sensitivity_table: pl.DataFrame) -> tuple[float, int]:
@@ -216,7 +230,8 @@ def headline(a: Analysis) -> str:
         f"**Verdict.** The thesis says throughput has elasticity 1 in HBM size and 1 in bandwidth. In the calibrated "
         f"inference model ({cfg.model_id}, {cfg.weights} weights, {cfg.kv} KV, at {cfg.reference_accelerator}) both "
         f"local elasticities are within ±{ELASTICITY_NEAR} of 1 at {share:.0%} of {points} operating points "
-        f"(contexts 1k–128k, precisions, models, group sizes; max batch and {', '.join(f'{s:g}' for s in cfg.interactivity)} "
+        f"(contexts {_tokens(min(cfg.sensitivity_contexts))}–{_tokens(max(cfg.sensitivity_contexts))}, precisions, "
+        f"models, group sizes; max batch and {', '.join(f'{s:g}' for s in cfg.interactivity)} "
         f"tok/s/user). By regime (context sweep): "
     ]
     parts.append(
