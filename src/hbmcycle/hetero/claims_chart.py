@@ -13,6 +13,7 @@ import polars as pl
 from hbmcycle import verdicts as v
 from hbmcycle.claims.seed import judged
 from hbmcycle.hetero.economics import at_interactivity
+from hbmcycle.inference.precision import BYTES_PER_ELEMENT
 
 # What hbmcycle.hetero cannot model today (the serving model of issue 12 adds it).
 SERVING_GAP = (
@@ -29,7 +30,7 @@ def scope_gaps(c, in_scope_cfg: dict) -> list[str]:
         gaps.append(f"{s.model.model_id[0]} has {params_b:,.0f}B parameters, the chart's model ~1T")
     if s.context < in_scope_cfg["in_scope_min_context"]:
         gaps.append(f"context {s.context:,.0f} < {in_scope_cfg['in_scope_min_context']:,.0f} tokens")
-    wanted = {"fp4": 0.5, "fp8": 1.0, "bf16": 2.0}[in_scope_cfg["in_scope_weights"]]
+    wanted = BYTES_PER_ELEMENT[in_scope_cfg["in_scope_weights"]]
     if s.weight_bytes != wanted:
         gaps.append(f"weights are not {in_scope_cfg['in_scope_weights']}")
     gaps.append(SERVING_GAP)
