@@ -58,7 +58,11 @@ def _workload(tables, workload: str | None, isl: int | None, osl: int | None, as
 def _limits(spec: wl.WorkloadSpec, scenario: str, ttft_ms: float | None, tpot_ms: float | None) -> Limits:
     if scenario not in wl.SCENARIOS:
         _fail(f"unknown scenario {scenario!r}; valid: {', '.join(wl.SCENARIOS)}")
-    ttft, tpot = spec.limits(scenario) if spec.limits_ms or scenario == "offline" else (math.inf, math.inf)
+    if scenario != "offline" and scenario not in spec.limits_ms:
+        if ttft_ms is None or tpot_ms is None:
+            _fail(f"workload {spec.workload_id} defines no {scenario} limits; give --ttft-ms and --tpot-ms")
+        return Limits(ttft_ms, tpot_ms)
+    ttft, tpot = spec.limits(scenario)
     return Limits(ttft if ttft_ms is None else ttft_ms, tpot if tpot_ms is None else tpot_ms)
 
 

@@ -125,7 +125,7 @@ def fit_maturity(rows: pl.DataFrame, tables, eff: Efficiency, assumptions: Assum
                 factors[key] = {
                     "factor": fitted(mask),
                     "rows": int(mask.sum()),
-                    "rounds": ", ".join(f"v{r:g}" for r in sorted(set(rounds[mask]))),
+                    "rounds": ", ".join(f"v{r:.1f}" for r in sorted(set(rounds[mask]))),
                     "engines": _engines(fit, mask),
                 }
     return factors
@@ -263,7 +263,7 @@ def calibrate_system(tables: dict[str, pl.DataFrame], eff: Efficiency, assumptio
     table = validation_table(tables, eff, factors, assumptions)
     return {
         "method": "scipy.optimize.minimize_scalar (bounded) on sum log(predicted/measured)^2 per maturity key",
-        "split": f"fit: MLPerf rounds <= v{assumptions.fit_rounds_through:g}; validate: later rounds and InferenceX",
+        "split": f"fit: MLPerf rounds <= v{assumptions.fit_rounds_through:.1f}; validate: later rounds and InferenceX",
         "maturity": factors,
         "validation": table.with_columns(pl.col(pl.Float64).fill_nan(None)).to_dicts(),
     }
