@@ -57,6 +57,7 @@ def synthetic_inputs(rng: np.random.Generator, accelerators: int, models: int):
         attention_flops_per_context_token=rng.uniform(1e5, 5e6, models),
         sliding_window=np.where(rng.random(models) < 0.2, 128.0, np.inf),
         sliding_layer_fraction=np.where(rng.random(models) < 0.2, 0.5, 0.0),
+        input_embedding_params=rng.uniform(0.1, 1.0, models) * 1e9,
     )
     return hw, model
 
@@ -70,10 +71,15 @@ def loop_cell(hw: HardwareArrays, model: ModelArrays, a: int, m: int, context: f
         for group in groups:
             experts, k = model.experts[m], model.experts_per_token[m]
             distinct = experts * (1 - (1 - k / experts) ** batch) if experts > 0 else 0.0
-            weight_read = (model.always_active_params[m] + distinct * model.expert_params[m]) * WEIGHT_BYTES
+            weight_read = (
+                model.always_active_params[m] - model.input_embedding_params[m] + distinct * model.expert_params[m]
+            ) * WEIGHT_BYTES
             kv_read = model.kv_elements_per_token[m] * KV_BYTES * cached * batch
             memory_s = (weight_read / EFF.bandwidth + kv_read / EFF.kv_bandwidth) / (group * hw.bandwidth_bytes_s[a])
-            flops = (2 * model.active_params[m] + model.attention_flops_per_context_token[m] * cached) * batch
+            flops = (
+                2 * (model.active_params[m] - model.input_embedding_params[m])
+                + model.attention_flops_per_context_token[m] * cached
+            ) * batch
             compute_s = flops / (group * hw.peak_flops_s[a] * EFF.compute)
             comm_s = 0.0
             if group > 1:

@@ -19,10 +19,12 @@ def _mount_area_clis() -> None:
     from hbmcycle.data.cli import app as data_app
     from hbmcycle.hetero.cli import app as hetero_app
     from hbmcycle.inference.cli import frontier_command, model_app, predict_command
+    from hbmcycle.inference.serve_cli import serve_command
 
     app.add_typer(data_app, name="data", help="Validate, build and inspect the database.")
     app.command("predict")(predict_command)
     app.command("frontier")(frontier_command)
+    app.command("serve")(serve_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
     app.add_typer(
