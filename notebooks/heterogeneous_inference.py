@@ -83,9 +83,11 @@ for message in skipped:
 # the verdict, the scope it was tested at, the evidence (measured / modelled / data / arithmetic),
 # the threshold and what would change it: each key input searched for the value at which the
 # verdict flips (hop latency, serving stack, price basis, amortisation, acceptance rate, context,
-# batch). NVIDIA's chart claims (35x at 400 tokens/s, 1,000+ tokens/s) were made for a
-# trillion-parameter MoE at long context in FP4 with wide expert parallelism; until that is
-# modelled they are "not tested in scope", with the figures of the scenarios tried as evidence.
+# batch). NVIDIA's chart claims were made for a trillion-parameter MoE at long context in FP4 on
+# NVL72 racks: the GPU-only Blackwell claim is judged there with the rack-scale serving model
+# (`hbmcycle serve`); the Rubin + LPX claims (35x at 400 tokens/s, 1,000+ tokens/s) need
+# attention-FFN disaggregation in that model and stay "not tested in scope" until then, with the
+# figures of the scenarios tried as evidence.
 # `hbmcycle claims --post heterogeneous_inference --json` prints the same records.
 
 # %%

@@ -40,6 +40,15 @@ def context(params: float, context_tokens: float, weight_bytes: float):
     return SimpleNamespace(s=SimpleNamespace(model=model, context=context_tokens, weight_bytes=weight_bytes))
 
 
+@pytest.mark.parametrize(
+    "requests, expected", [(0.0, v.HOLDS), (16.0, v.HOLDS), (17.0, v.PARTLY), (64.0, v.PARTLY), (65.0, v.FAILS)]
+)
+def test_grade_handful(requests, expected):
+    from hbmcycle.hetero.claims_rack import grade_handful
+
+    assert grade_handful(requests, 16.0) == expected
+
+
 def test_scope_gaps_name_every_missing_condition():
     gaps = scope_gaps(context(70e9, 8192, 1.0), IN_SCOPE)
     assert len(gaps) == 4 and gaps[-1] == SERVING_GAP
@@ -55,9 +64,12 @@ def test_chart_claims_are_not_tested_in_scope_on_shipped_data(use_shipped_db):
 
     claims, flips = hetero_claims(read_tables(), db.read_table("seed_claims"))
     rows = {r["claim_id"]: r for r in claims.iter_rows(named=True)}
-    for claim_id in ("rubin_lpx_35x_at_400", "rubin_lpx_peak_1000_zh", "blackwell_400_500_small_batch"):
+    for claim_id in ("rubin_lpx_35x_at_400", "rubin_lpx_peak_1000_zh"):
         assert rows[claim_id]["verdict"] == v.OUT_OF_SCOPE
-        assert "expert parallelism" in rows[claim_id]["scope"]
+        assert "attention-FFN disaggregation onto LPX" in rows[claim_id]["scope"]
+    # the GPU-only Blackwell claim is judged at the chart's scope with the rack-scale serving model
+    blackwell = rows["blackwell_400_500_small_batch"]
+    assert blackwell["verdict"] != v.OUT_OF_SCOPE and "rack-scale serving model" in blackwell["scope"]
     # the AFD gain is judged at the default scenario and carries its hop-latency sensitivity
     assert rows["afd_peak_speedup"]["verdict"] in (v.HOLDS, v.PARTLY, v.FAILS)
     assert "hop latency" in rows["afd_peak_speedup"]["would_change"]

@@ -71,10 +71,16 @@ def _bisect(judge, at_base: str, inner: float, outer: float, verdict: str, steps
 
 
 def numeric_flip(
-    claim_id: str, assumption: str, unit: str, judge: Callable[[float], str], base: float, grid: Sequence[float]
+    claim_id: str,
+    assumption: str,
+    unit: str,
+    judge: Callable[[float], str],
+    base: float,
+    grid: Sequence[float],
+    refine: int = 8,
 ) -> Flip:
-    """A :class:`Flip` row for a numeric input searched over ``grid``."""
-    value, verdict = flip_point(judge, base, grid)
+    """A :class:`Flip` row for a numeric input searched over ``grid`` (``refine`` bisection steps)."""
+    value, verdict = flip_point(judge, base, grid, refine)
     return Flip(
         claim_id=claim_id,
         assumption=assumption,

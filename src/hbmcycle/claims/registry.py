@@ -23,6 +23,7 @@ from hbmcycle.hetero import claims as hc
 from hbmcycle.hetero import claims_cerebras as cc
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.claims_chart import chart_claims
+from hbmcycle.hetero.claims_rack import blackwell_claims
 from hbmcycle.hetero.claims_speculative import speculative_claims
 from hbmcycle.hetero.scenario import TABLES as HETERO_TABLES
 from hbmcycle.hetero.scenario import Choice, Tables, load_scenario
@@ -96,6 +97,7 @@ def judge_hetero(
         lambda: hc.kv_size_claim(c),
         lambda: speculative_claims(c, draft),
         lambda: chart_claims(c, {extra.where: extra} if extra else None),
+        lambda: blackwell_claims(c, tables),
         lambda: cc.cs3_price_claims(c, tables),
         lambda: cc.wafers_claim(c, tables),
         lambda: cc.rent_claims(c, tables),
