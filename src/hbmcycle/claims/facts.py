@@ -223,29 +223,36 @@ def industry_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
             would_change="CXMT or another vendor entering the table",
         )
     ]
-    revenue = t["dram_market"].filter(
+    return [
+        *out,
+        _cycle_claim(seeds["dram_cycle_thirty_years"], t["dram_market"], cfg),
+        _ddr_claim(seeds["ddr3_to_ddr5_15_years"], t["ddr_generations"], cfg),
+        _upcycle_claim(seeds["prior_upcycles_20pct"], t["dram_market"], cfg),
+    ]
+
+
+def _cycle_claim(seed: Seed, market: pl.DataFrame, cfg: dict):
+    revenue = market.filter(
         (pl.col("company") == "industry") & (pl.col("kind") == "actual") & pl.col("quarter").is_null()
     )
     revenue = revenue.drop_nulls("dram_revenue_usd_b").sort("year")
     years, values = revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy().astype(float)
     troughs = turning_points(years, values).filter(pl.col("kind") == "trough") if len(years) > 2 else pl.DataFrame()
     span = cfg["post_year"] - float(years.min()) if len(years) else float("nan")
-    seed = seeds["dram_cycle_thirty_years"]
-    out.append(
-        judged(
-            seed,
-            verdict=v.by_flags([span >= seed.value * (1 - cfg["count_tolerance"]), troughs.height >= 3]),
-            scope="DRAM industry revenue, actuals",
-            evidence=f"series from {years.min()} ({span:g} years before "
-            f"{cfg['post_year']}), {troughs.height} troughs: {', '.join(str(y) for y in troughs['year'].to_list())}",
-            evidence_kind="data",
-            threshold=f"a span of about {seed.value:g} years with at least three troughs",
-            sources="dram_market",
-            would_change="revenue before 1995 (missing) or a different swing threshold",
-        )
+    return judged(
+        seed,
+        verdict=v.by_flags([span >= seed.value * (1 - cfg["count_tolerance"]), troughs.height >= 3]),
+        scope="DRAM industry revenue, actuals",
+        evidence=f"series from {years.min()} ({span:g} years before "
+        f"{cfg['post_year']}), {troughs.height} troughs: {', '.join(str(y) for y in troughs['year'].to_list())}",
+        evidence_kind="data",
+        threshold=f"a span of about {seed.value:g} years with at least three troughs",
+        sources="dram_market",
+        would_change="revenue before 1995 (missing) or a different swing threshold",
     )
-    gen = t["ddr_generations"]
-    seed = seeds["ddr3_to_ddr5_15_years"]
+
+
+def _ddr_claim(seed: Seed, gen: pl.DataFrame, cfg: dict):
     gaps = {
         col: _value(gen, "generation", "DDR5", col) - _value(gen, "generation", "DDR3", col)
         for col in ("first_mass_production_year",)
@@ -255,19 +262,16 @@ def industry_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
         - gen.filter(pl.col("generation") == "DDR3")["jedec_date"][0]
     ).days / 365.25
     gaps["jedec_date"] = jedec
-    out.append(
-        judged(
-            seed,
-            verdict=v.by_flags([close(seed.value, g, cfg["count_tolerance"]) for g in gaps.values()]),
-            scope="DDR3 to DDR5",
-            evidence="; ".join(f"{k}: {g:.1f} years" for k, g in gaps.items()),
-            evidence_kind="data",
-            threshold=f"within +-{cfg['count_tolerance']:.0%}",
-            sources="ddr_generations",
-            would_change="counting to DDR5's mainstream year rather than its launch",
-        )
+    return judged(
+        seed,
+        verdict=v.by_flags([close(seed.value, g, cfg["count_tolerance"]) for g in gaps.values()]),
+        scope="DDR3 to DDR5",
+        evidence="; ".join(f"{k}: {g:.1f} years" for k, g in gaps.items()),
+        evidence_kind="data",
+        threshold=f"within +-{cfg['count_tolerance']:.0%}",
+        sources="ddr_generations",
+        would_change="counting to DDR5's mainstream year rather than its launch",
     )
-    return out + [_upcycle_claim(seeds["prior_upcycles_20pct"], t["dram_market"], cfg)]
 
 
 def _upcycle_claim(seed: Seed, market: pl.DataFrame, cfg: dict):

@@ -51,72 +51,49 @@ def _first(x) -> float:
     return float(np.ravel(x)[0])
 
 
+def intensities(s: dis.Scenario, batch: float, context: float) -> tuple[float, float, float]:
+    """Arithmetic intensity (FLOP/B) of prefill, decode attention and decode FFN at a batch and context."""
+    pre = prefill_work(s.model, context, 1.0, s.weight_bytes, s.kv_bytes)
+    att = decode_attention_work(s.sp, s.model, batch, context, s.weight_bytes, s.kv_bytes)
+    ffn = decode_ffn_work(s.sp, s.model, batch, s.weight_bytes)
+    return tuple(_first(w.intensity) for w in (pre, att, ffn))
+
+
+def _stage_rows(c: Context, ridge: float) -> list[tuple]:
+    """(claim id, verdict, evidence, threshold, flips) of each stage claim."""
+    s, batch, big = c.s, c.cfg["stage_batch"], c.cfg["large_batch"]
+    i_pre, i_att, i_ffn = intensities(s, batch, s.context)
+    kv = [
+        _first(decode_attention_work(s.sp, s.model, b, s.context, s.weight_bytes, s.kv_bytes).capacity)
+        for b in (batch, 2 * batch)
+    ]
+    prefill_judge = lambda L: v.by_flags([intensities(s, batch, L)[0] > ridge])
+    ffn_judge = lambda b: v.by_flags([intensities(s, b, s.context)[2] < ridge])
+    ridge_judge = lambda b: v.by_flags([intensities(s, b, s.context)[2] > ridge])
+    batches = np.geomspace(1, 8192, 40)
+    return [
+        ("prefill_profile", prefill_judge(s.context), f"prefill intensity {i_pre:,.0f} FLOP/B",
+         "prefill intensity above the ridge point",
+         [numeric_flip("prefill_profile", "prompt length", "tokens", prefill_judge, s.context, np.geomspace(1, s.context, 40))]),
+        ("decode_attention_profile", v.by_flags([i_att < ridge, kv[1] > kv[0]]),
+         f"attention intensity {i_att:,.1f} FLOP/B; KV capacity x{kv[1] / kv[0]:.2f} when the batch doubles",
+         "attention intensity below the ridge point and its capacity growing with the batch", []),
+        ("decode_ffn_profile", ffn_judge(batch), f"FFN intensity {i_ffn:,.1f} FLOP/B",
+         "FFN intensity below the ridge point at the stage batch",
+         [numeric_flip("decode_ffn_profile", "batch", "sequences", ffn_judge, batch, batches)]),
+        ("gpu_high_batch_beyond_ridge", ridge_judge(big),
+         f"FFN intensity {intensities(s, big, s.context)[2]:,.0f} FLOP/B at batch {big:g}",
+         "FFN intensity above the ridge point at the large batch",
+         [numeric_flip("gpu_high_batch_beyond_ridge", "batch", "sequences", ridge_judge, big, batches)]),
+    ]  # fmt: skip
+
+
 def stage_claims(c: Context) -> tuple[list, list]:
     """Stage profiles against the GPU's ridge point, and the ridge-point claim at large batch."""
-    s, cfg = c.s, c.cfg
-    ridge = _first(ridge_point(s.gpu.hw))
-    batch = cfg["stage_batch"]
-
-    def intensities(b: float, context: float) -> tuple[float, float, float]:
-        pre = prefill_work(s.model, context, 1.0, s.weight_bytes, s.kv_bytes)
-        att = decode_attention_work(s.sp, s.model, b, context, s.weight_bytes, s.kv_bytes)
-        ffn = decode_ffn_work(s.sp, s.model, b, s.weight_bytes)
-        return tuple(_first(w.intensity) for w in (pre, att, ffn))
-
-    i_pre, i_att, i_ffn = intensities(batch, s.context)
-    kv_growth = _first(decode_attention_work(s.sp, s.model, 2 * batch, s.context, s.weight_bytes, s.kv_bytes).capacity)
-    kv_base = _first(decode_attention_work(s.sp, s.model, batch, s.context, s.weight_bytes, s.kv_bytes).capacity)
-    scope = f"{c.where}, batch {batch:g}; roofline intensity vs ridge {ridge:,.0f} FLOP/B"
-    sources = "llm_models; accelerators"
-    prefill_judge = lambda L: v.by_flags([intensities(batch, L)[0] > ridge])
-    ffn_judge = lambda b: v.by_flags([intensities(b, s.context)[2] < ridge])
-    ridge_judge = lambda b: v.by_flags([intensities(b, s.context)[2] > ridge])
-    big = cfg["large_batch"]
-    rows = [
-        (
-            "prefill_profile",
-            prefill_judge(s.context),
-            f"prefill intensity {i_pre:,.0f} FLOP/B",
-            "prefill intensity above the ridge point",
-            [
-                numeric_flip(
-                    "prefill_profile",
-                    "prompt length",
-                    "tokens",
-                    prefill_judge,
-                    s.context,
-                    np.geomspace(1, s.context, 40),
-                )
-            ],
-        ),
-        (
-            "decode_attention_profile",
-            v.by_flags([i_att < ridge, kv_growth > kv_base]),
-            f"attention intensity {i_att:,.1f} FLOP/B; KV capacity x{kv_growth / kv_base:.2f} when the batch doubles",
-            "attention intensity below the ridge point and its capacity growing with the batch",
-            [],
-        ),
-        (
-            "decode_ffn_profile",
-            ffn_judge(batch),
-            f"FFN intensity {i_ffn:,.1f} FLOP/B",
-            "FFN intensity below the ridge point at the stage batch",
-            [numeric_flip("decode_ffn_profile", "batch", "sequences", ffn_judge, batch, np.geomspace(1, 8192, 40))],
-        ),
-        (
-            "gpu_high_batch_beyond_ridge",
-            ridge_judge(big),
-            f"FFN intensity {intensities(big, s.context)[2]:,.0f} FLOP/B at batch {big:g}",
-            "FFN intensity above the ridge point at the large batch",
-            [
-                numeric_flip(
-                    "gpu_high_batch_beyond_ridge", "batch", "sequences", ridge_judge, big, np.geomspace(1, 8192, 40)
-                )
-            ],
-        ),
-    ]
+    ridge = _first(ridge_point(c.s.gpu.hw))
+    scope = f"{c.where}, batch {c.cfg['stage_batch']:g}; roofline intensity vs ridge {ridge:,.0f} FLOP/B"
     out, flips = [], []
-    for claim_id, verdict, evidence, threshold, flip_rows in rows:
+    for claim_id, verdict, evidence, threshold, flip_rows in _stage_rows(c, ridge):
         out.append(
             judged(
                 c.seeds[claim_id],
@@ -125,7 +102,7 @@ def stage_claims(c: Context) -> tuple[list, list]:
                 evidence=evidence,
                 evidence_kind="modelled",
                 threshold=threshold,
-                sources=sources,
+                sources="llm_models; accelerators",
                 would_change=would_change(flip_rows),
             )
         )

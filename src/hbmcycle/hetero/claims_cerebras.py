@@ -135,66 +135,57 @@ def wafers_claim(c, tables) -> tuple[list, list]:
 
 def rent_claims(c, tables) -> tuple[list, list]:
     """$41.96/h per CS-3 against its TCO; ~10x a B200's rent on each price basis."""
-    cfg, seeds = c.cfg, c.seeds
-    prices = tables.prices
-    seed = seeds["cs3_implied_rental"]
-    wafer = c.s.wafer.accelerator_id
-    own = basis.tco(prices["tco_inputs"], prices["systems"], wafer)
-    judge = lambda years: v.by_flags(
-        [
-            within(
-                seed.value,
-                basis.tco(prices["tco_inputs"], prices["systems"], wafer, years).usd_per_hour,
-                None,
-                cfg["price_tolerance"],
-            )
-        ]
-    )
+    first, first_flips = _implied_rental_claim(c, tables)
+    second, second_flips = _rent_ratio_claim(c, tables)
+    return [first, second], first_flips + second_flips
+
+
+def _implied_rental_claim(c, tables):
+    cfg, seed = c.cfg, c.seeds["cs3_implied_rental"]
+    prices, wafer = tables.prices, c.s.wafer.accelerator_id
+    cost = lambda years: basis.tco(prices["tco_inputs"], prices["systems"], wafer, years)
+    judge = lambda years: v.by_flags([within(seed.value, cost(years).usd_per_hour, None, cfg["price_tolerance"])])
     years = basis.settings()["amortisation_years"]
+    own = cost(years)
     rows = [numeric_flip(seed.claim_id, "amortisation period", "years", judge, years, np.linspace(2, 8, 25))]
-    out = [
-        judged(
-            seed,
-            verdict=capped(judge(years), ["low"]) if own.known else v.UNCHECKABLE,
-            scope=f"one CS-3, cost of owning it ({years:g}-year amortisation)",
-            evidence=f"${seed.value:.2f}/h stated vs TCO {own.label if own.known else own.detail}",
-            evidence_kind="data",
-            threshold=f"within +-{cfg['price_tolerance']:.0%} of the TCO; capped at partly "
-            "(CS-3 price estimates are low confidence)",
-            sources=own.sources or "tco_inputs",
-            would_change=would_change(rows),
-        )
-    ]
-    seed = seeds["cs3_vs_b200_rental"]
+    return judged(
+        seed,
+        verdict=capped(judge(years), ["low"]) if own.known else v.UNCHECKABLE,
+        scope=f"one CS-3, cost of owning it ({years:g}-year amortisation)",
+        evidence=f"${seed.value:.2f}/h stated vs TCO {own.label if own.known else own.detail}",
+        evidence_kind="data",
+        threshold=f"within +-{cfg['price_tolerance']:.0%} of the TCO; capped at partly "
+        "(CS-3 price estimates are low confidence)",
+        sources=own.sources or "tco_inputs",
+        would_change=would_change(rows),
+    ), rows
+
+
+def _rent_ratio_claim(c, tables):
+    cfg, seed = c.cfg, c.seeds["cs3_vs_b200_rental"]
+    rent = c.seeds["cs3_implied_rental"].value
     gpu = cfg["rent_comparison_gpu"]
-    by_basis = {b: basis.price(prices, gpu, b) for b in basis.BASES}
-    grade = lambda p: (
-        v.by_ratio(seeds["cs3_implied_rental"].value / p.usd_per_hour, seed.value, cfg["ratio_within"])
-        if p.known
-        else v.UNCHECKABLE
-    )
-    verdicts = {b: grade(p) for b, p in by_basis.items()}
-    chosen = basis.first_available(prices, gpu)
+    by_basis = {b: basis.price(tables.prices, gpu, b) for b in basis.BASES}
+    verdicts = {
+        b: v.by_ratio(rent / p.usd_per_hour, seed.value, cfg["ratio_within"]) if p.known else v.UNCHECKABLE
+        for b, p in by_basis.items()
+    }
+    chosen = basis.first_available(tables.prices, gpu)
     flips = [choice_flip(seed.claim_id, "price basis", verdicts, chosen.basis)] if chosen.known else []
     evidence = "; ".join(
-        f"{b}: {p.label} -> x{seeds['cs3_implied_rental'].value / p.usd_per_hour:.1f}"
-        if p.known
-        else f"{b}: {p.detail}"
+        f"{b}: {p.label} -> x{rent / p.usd_per_hour:.1f}" if p.known else f"{b}: {p.detail}"
         for b, p in by_basis.items()
     )
-    out.append(
-        judged(
-            seed,
-            verdict=verdicts.get(chosen.basis, v.UNCHECKABLE),
-            scope=f"$41.96/h vs one {gpu} GPU-hour, {chosen.basis} basis",
-            evidence=evidence,
-            evidence_kind="data",
-            threshold=f"the ratio within x{cfg['ratio_within']:g} of {seed.value:g}",
-            sources="rental_prices; tco_inputs",
-            would_change=would_change(flips),
-        )
-    )
-    return out, rows + flips
+    return judged(
+        seed,
+        verdict=verdicts.get(chosen.basis, v.UNCHECKABLE),
+        scope=f"${rent:.2f}/h vs one {gpu} GPU-hour, {chosen.basis} basis",
+        evidence=evidence,
+        evidence_kind="data",
+        threshold=f"the ratio within x{cfg['ratio_within']:g} of {seed.value:g}",
+        sources="rental_prices; tco_inputs",
+        would_change=would_change(flips),
+    ), flips
 
 
 def kv_wall_claim(c, tables) -> tuple[list, list]:

@@ -184,88 +184,114 @@ def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
     if option not in OPTIONS and option != "gpu_baseline":
         raise ValueError(f"unknown option {option!r}; valid: {', '.join(OPTIONS)}")
     batches = default_batches(4096, 48) if batches is None else np.asarray(batches, dtype=float)
+    if option in ("gpu_only", "gpu_baseline"):
+        return _gpu_points(option, s, batches)
+    if option == "gpu_lpx_afd":
+        return _afd_points(option, s, batches)
+    if option in ("sram_only_groq", "gpu_prefill_sram_decode"):
+        return _sram_points(option, s, batches)
+    return _wafer_points(option, s, batches)
+
+
+def _gpu_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
+    """gpu_only / gpu_baseline: tensor-parallel groups up to the scale-up domain."""
+    gpu_reserve = s.gpu_eff.reserve_fraction
+    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    chip = s.gpu if option == "gpu_only" else s.baseline_gpu
+    least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
+    groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
+    if groups.size == 0:
+        raise DoesNotFitError(
+            f"{s.model.model_id[0]} at context {s.context:g} needs {least:g} x "
+            f"{chip.accelerator_id}, more than its scale-up domain"
+        )
+    b, g = batches[:, None], groups[None, :]
+    ds = decode_step(s.model, chip.hw, b, s.context, g, s.weight_bytes, s.kv_bytes, s.gpu_eff)
+    step = Step(ds.step_s, ds.memory_s, ds.compute_s, np.zeros(1), b <= ds.max_batch)
+    prefill = _prefill_chip_seconds(s, chip, s.gpu_eff, gpu_reserve)
+    return _points(option, step, b, {"gpus": g}, prefill, chip, s, gpu_chip=chip)
+
+
+def _afd_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
+    """gpu_lpx_afd: attention and KV on GPU groups, FFN on LPU pools, ping-pong micro-batches."""
     a = s.assumptions
     gpu_reserve = s.gpu_eff.reserve_fraction
     kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
-    if option in ("gpu_only", "gpu_baseline"):
-        chip = s.gpu if option == "gpu_only" else s.baseline_gpu
-        least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
-        groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
-        if groups.size == 0:
-            raise DoesNotFitError(
-                f"{s.model.model_id[0]} at context {s.context:g} needs {least:g} x "
-                f"{chip.accelerator_id}, more than its scale-up domain"
-            )
-        b, g = batches[:, None], groups[None, :]
-        ds = decode_step(s.model, chip.hw, b, s.context, g, s.weight_bytes, s.kv_bytes, s.gpu_eff)
-        step = Step(ds.step_s, ds.memory_s, ds.compute_s, np.zeros(1), b <= ds.max_batch)
-        prefill = _prefill_chip_seconds(s, chip, s.gpu_eff, gpu_reserve)
-        return _points(option, step, b, {"gpus": g}, prefill, chip, s, gpu_chip=chip)
-    if option == "gpu_lpx_afd":
-        ffn_bytes = (s.sp.ffn_total + s.sp.head) * s.weight_bytes
-        least_lpus = chips_to_hold(ffn_bytes, s.lpu.hw.memory_bytes, a.sram_reserve_fraction)[0]
-        least_gpus = chips_to_hold(s.sp.attention * s.weight_bytes + kv_one, s.gpu.hw.memory_bytes, gpu_reserve)[0]
-        groups = _group_sizes(s.gpu.hw.scaleup_domain_size[0], least_gpus)
-        if groups.size == 0:
-            raise DoesNotFitError(
-                f"attention of {s.model.model_id[0]} at context {s.context:g} does not fit a "
-                f"{s.gpu.accelerator_id} scale-up domain"
-            )
-        b = batches[:, None, None, None]
-        g = groups[None, :, None, None]
-        lp = _chip_multiples(least_lpus)[None, None, :, None]
-        m = np.array(a.microbatches, dtype=float)[None, None, None, :]
-        step = afd_step(
-            s.sp,
-            s.model,
-            s.gpu.hw,
-            g,
-            s.lpu.hw,
-            lp,
-            b,
-            s.context,
-            m,
-            s.weight_bytes,
-            s.kv_bytes,
-            s.gpu_eff,
-            s.sram_eff,
-            a,
+    ffn_bytes = (s.sp.ffn_total + s.sp.head) * s.weight_bytes
+    least_lpus = chips_to_hold(ffn_bytes, s.lpu.hw.memory_bytes, a.sram_reserve_fraction)[0]
+    least_gpus = chips_to_hold(s.sp.attention * s.weight_bytes + kv_one, s.gpu.hw.memory_bytes, gpu_reserve)[0]
+    groups = _group_sizes(s.gpu.hw.scaleup_domain_size[0], least_gpus)
+    if groups.size == 0:
+        raise DoesNotFitError(
+            f"attention of {s.model.model_id[0]} at context {s.context:g} does not fit a "
+            f"{s.gpu.accelerator_id} scale-up domain"
         )
-        prefill = _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
-        return _points(option, step, b, {"gpus": g, "lpus": lp, "microbatches": m}, prefill, s.gpu, s)
-    if option in ("sram_only_groq", "gpu_prefill_sram_decode"):
-        least = chips_to_hold(
-            s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes, a.sram_reserve_fraction
-        )[0]
-        b = batches[:, None]
-        lp = _chip_multiples(least)[None, :]
-        step = colocated_step(
-            s.sp,
-            s.model,
-            s.lpu.hw,
-            lp,
-            b,
-            s.context,
-            s.weight_bytes,
-            s.kv_bytes,
-            s.sram_eff,
-            a.sram_collective_latency_s,
-            a.sram_reserve_fraction,
-        )
-        if option == "sram_only_groq":
-            prefill_chip, prefill = (
+    b = batches[:, None, None, None]
+    g = groups[None, :, None, None]
+    lp = _chip_multiples(least_lpus)[None, None, :, None]
+    m = np.array(a.microbatches, dtype=float)[None, None, None, :]
+    step = afd_step(
+        s.sp,
+        s.model,
+        s.gpu.hw,
+        g,
+        s.lpu.hw,
+        lp,
+        b,
+        s.context,
+        m,
+        s.weight_bytes,
+        s.kv_bytes,
+        s.gpu_eff,
+        s.sram_eff,
+        a,
+    )
+    prefill = _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
+    return _points(option, step, b, {"gpus": g, "lpus": lp, "microbatches": m}, prefill, s.gpu, s)
+
+
+def _sram_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
+    """sram_only_groq / gpu_prefill_sram_decode: the whole model on a tensor-parallel LPU pool."""
+    a = s.assumptions
+    gpu_reserve = s.gpu_eff.reserve_fraction
+    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    least = chips_to_hold(
+        s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes, a.sram_reserve_fraction
+    )[0]
+    b = batches[:, None]
+    lp = _chip_multiples(least)[None, :]
+    step = colocated_step(
+        s.sp,
+        s.model,
+        s.lpu.hw,
+        lp,
+        b,
+        s.context,
+        s.weight_bytes,
+        s.kv_bytes,
+        s.sram_eff,
+        a.sram_collective_latency_s,
+        a.sram_reserve_fraction,
+    )
+    if option == "sram_only_groq":
+        prefill_chip, prefill = (
+            s.lpu,
+            _prefill_chip_seconds(
+                s,
                 s.lpu,
-                _prefill_chip_seconds(
-                    s,
-                    s.lpu,
-                    replace(s.sram_eff, allreduce_latency_s=a.sram_collective_latency_s),
-                    a.sram_reserve_fraction,
-                ),
-            )
-        else:
-            prefill_chip, prefill = s.gpu, _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
-        return _points(option, step, b, {"lpus": lp}, prefill, prefill_chip, s)
-    # sram_only_cerebras
+                replace(s.sram_eff, allreduce_latency_s=a.sram_collective_latency_s),
+                a.sram_reserve_fraction,
+            ),
+        )
+    else:
+        prefill_chip, prefill = s.gpu, _prefill_chip_seconds(s, s.gpu, s.gpu_eff, gpu_reserve)
+    return _points(option, step, b, {"lpus": lp}, prefill, prefill_chip, s)
+
+
+def _wafer_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
+    """sram_only_cerebras: layers pipelined over wafers."""
+    a = s.assumptions
+    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
     least = chips_to_hold(
         s.model.total_params * s.weight_bytes + kv_one, s.wafer.hw.memory_bytes, a.sram_reserve_fraction
     )[0]

@@ -45,10 +45,16 @@ def feasible_shares(a: Analysis) -> tuple[float, float, int]:
 
 def verdicts(a: Analysis) -> pl.DataFrame:
     """One row per sub-claim: verdict and the evidence sentence, from the computed tables and the thresholds above."""
-    rows = []
+    rows = [*_bottleneck_rows(a), _growth_row(a), _law_row(a), _example_row(a), _software_row(a)]
+    return pl.DataFrame(rows, schema={"claim": pl.Utf8, "verdict": pl.Utf8, "evidence": pl.Utf8}, orient="row")
+
+
+def _bottleneck_rows(a: Analysis) -> list[tuple[str, str, str]]:
+    """Sub-claims 1 and 2: capacity limits the batch, bandwidth limits the speed."""
+    out = []
     # 1. batch bottlenecks on HBM size: the throughput-optimal batch is the largest that fits
     capacity_share, bw_share, feasible = feasible_shares(a)
-    rows.append(
+    out.append(
         (
             "Batch growth bottlenecks on HBM size",
             _grade(capacity_share),
@@ -59,14 +65,18 @@ def verdicts(a: Analysis) -> pl.DataFrame:
     )
 
     # 2. per-request speed bottlenecks on bandwidth: step time is memory-bound
-    rows.append(
+    out.append(
         (
             "Per-request speed bottlenecks on HBM bandwidth",
             _grade(bw_share),
             f"the decode step is memory-bound at {bw_share:.0%} of feasible points; compute-bound at the rest",
         )
     )
+    return out
 
+
+def _growth_row(a: Analysis) -> tuple[str, str, str]:
+    """Sub-claim 3: size x bandwidth grows faster than throughput."""
     # 3. size x bw grows faster than throughput
     checked = a.growth.filter(pl.col("size_x_bw_grows_faster").is_not_null())
     faster = checked["size_x_bw_grows_faster"].sum()
@@ -84,8 +94,11 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         f"x{r['size_x_bw_growth_per_gen']:.2f}/gen"
         for r in checked.iter_rows(named=True)
     )
-    rows.append(("Size x bandwidth grows faster than throughput", verdict, detail or "no series with two points"))
+    return ("Size x bandwidth grows faster than throughput", verdict, detail or "no series with two points")
 
+
+def _law_row(a: Analysis) -> tuple[str, str, str]:
+    """Sub-claim 4: 2x throughput needs 2x size x bandwidth (regressions and natural experiments)."""
     # 4. 2x throughput needs 2x size x bw: product elasticity ~1 and size matters like bandwidth
     evidence = []
     for dataset in a.elasticities["dataset"].unique(maintain_order=True):
@@ -126,8 +139,11 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         f"elasticity intervals both containing 1, {rejecting} have a size elasticity consistent with 0 and not 1; "
         f"natural experiments: median |log error| thesis {thesis_err:.2f} vs bandwidth-only {bw_err:.2f}"
     )
-    rows.append(("2x throughput per generation needs 2x size x bandwidth", verdict, detail))
+    return ("2x throughput per generation needs 2x size x bandwidth", verdict, detail)
 
+
+def _example_row(a: Analysis) -> tuple[str, str, str]:
+    """Sub-claim 5: the seed's Rubin NVL72 example."""
     # 5. the Rubin NVL72 example
     ex = a.seed_example
     arithmetic_ok = math.isclose(ex["arithmetic_tok_s_per_mw"], ex["tok_s_per_mw"], rel_tol=0.05)
@@ -173,8 +189,11 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         f"Rubin NVL72 example: {ex['requests']:,.0f} requests x {ex['per_user_tok_s']:g} tok/s, "
         f"{ex['tok_s_per_mw'] / 1e6:.1f}M tok/s per MW"
     )
-    rows.append((title, verdict, detail))
+    return (title, verdict, detail)
 
+
+def _software_row(a: Analysis) -> tuple[str, str, str]:
+    """Sub-claim 6: software is an independent dimension."""
     # 6. software is an independent dimension
     gains = a.software.filter(pl.col("gain") >= SOFTWARE_GAIN)
     spread = a.sensitivity.filter(pl.col("dimension").is_in(["precision", "attention", "model"]))
@@ -195,8 +214,7 @@ def verdicts(a: Analysis) -> pl.DataFrame:
         if len(size_range) and a.software.height
         else "no same-hardware comparisons in the data"
     )
-    rows.append(("Software optimisation is an independent dimension", verdict, detail))
-    return pl.DataFrame(rows, schema={"claim": pl.Utf8, "verdict": pl.Utf8, "evidence": pl.Utf8}, orient="row")
+    return ("Software optimisation is an independent dimension", verdict, detail)
 
 
 def _tokens(n: float) -> str:
@@ -266,13 +284,20 @@ def headline(a: Analysis) -> str:
                 )
     v = {r["claim"]: r["verdict"] for r in a.verdicts.iter_rows(named=True)}
     parts.append("Sub-claims: " + "; ".join(f"{k.lower()} — **{val}**" for k, val in v.items()) + ". ")
+    parts.append(_closing(a, ref))
+    parts.append(_workload_sentence(a.workloads))
+    return "".join(parts)
+
+
+def _closing(a: Analysis, ref: pl.DataFrame) -> str:
+    """The headline's last sentence: how the capacity elasticity moves over the context sweep."""
     contexts = a.sensitivity.filter((pl.col("dimension") == "context") & (pl.col("target") == "max batch")).drop_nulls(
         "e_size"
     )
     if contexts.height >= 2:
         short, long = contexts.row(0, named=True), contexts.row(contexts.height - 1, named=True)
         scarcer = "bandwidth" if float(ref["e_bw"].mean()) > float(ref["e_size"].mean()) else "capacity"
-        parts.append(
+        return (
             f"A law that fits better is the closed form T = BW (1 - W/C') / (L k), capped by compute and the "
             f"speed target: capacity enters only through the KV room it leaves. At max batch the capacity "
             f"elasticity moves from {short['e_size']:.2f} at {short['variant']} to {long['e_size']:.2f} at "
@@ -280,4 +305,19 @@ def headline(a: Analysis) -> str:
             f"{scarcer} per accelerator is what buys throughput, and the demand for the other grows only where "
             f"its elasticity stays high."
         )
-    return "".join(parts)
+    return ""
+
+
+def _workload_sentence(matrix: pl.DataFrame) -> str:
+    """How far the capacity elasticity at max batch moves over the workload matrix, and where it is highest."""
+    at_max = matrix.filter(pl.col("target") == "max batch").drop_nulls("e_size") if matrix.height else matrix
+    if at_max.is_empty():
+        return ""
+    top = at_max.sort("e_size", descending=True).row(0, named=True)
+    return (
+        f" The workload decides: over the workload matrix ({at_max['model_id'].n_unique()} models, "
+        f"{', '.join(at_max['weights'].unique(maintain_order=True))}, {_tokens(at_max['context'].min())}-"
+        f"{_tokens(at_max['context'].max())} tokens) the capacity elasticity at max batch runs from "
+        f"{at_max['e_size'].min():.2f} to {top['e_size']:.2f} (highest: {top['model_id']}, {top['weights']}, "
+        f"{_tokens(top['context'])} tokens)."
+    )
