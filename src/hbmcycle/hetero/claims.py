@@ -110,54 +110,65 @@ def stage_claims(c: Context) -> tuple[list, list]:
     return out, flips
 
 
+def per_kw_ratios(c: Context, lpu_power_factor: float = 1.0) -> tuple[float, float, float]:
+    """SRAM chip over GPU per kW of chip power (mid estimates): FLOP/s, bandwidth, capacity.
+
+    ``lpu_power_factor`` scales the SRAM chip's power (its figure is a proxy: the sensitivity).
+    """
+    gpu, lpu = c.s.gpu, c.s.lpu
+    kw_gpu = np.sqrt(gpu.power_kw[0] * gpu.power_kw[1])
+    kw_lpu = np.sqrt(lpu.power_kw[0] * lpu.power_kw[1]) * lpu_power_factor
+    ratio = lambda field: (getattr(lpu.hw, field)[0] / kw_lpu) / (getattr(gpu.hw, field)[0] / kw_gpu)
+    return ratio("peak_flops_s"), ratio("bandwidth_bytes_s"), ratio("memory_bytes")
+
+
 def sram_claims(c: Context) -> tuple[list, list]:
     """What SRAM chips trade: compute and capacity for bandwidth, per kW of chip power (mid estimate)."""
     gpu, lpu, cfg = c.s.gpu, c.s.lpu, c.cfg
-    per_kw = lambda chip, x: x / np.sqrt(chip.power_kw[0] * chip.power_kw[1])
-    flops = per_kw(lpu, lpu.hw.peak_flops_s[0]) / per_kw(gpu, gpu.hw.peak_flops_s[0])
-    bandwidth = per_kw(lpu, lpu.hw.bandwidth_bytes_s[0]) / per_kw(gpu, gpu.hw.bandwidth_bytes_s[0])
-    capacity = per_kw(lpu, lpu.hw.memory_bytes[0]) / per_kw(gpu, gpu.hw.memory_bytes[0])
+    flops, bandwidth, capacity = per_kw_ratios(c)
     kv_one = _first(dis.kv_bytes_per_sequence(c.s.model, c.s.context, c.s.kv_bytes))
     users = np.floor(lpu.hw.memory_bytes[0] * (1 - c.s.assumptions.sram_reserve_fraction) / kv_one)
     ratios = (
         f"{lpu.accelerator_id} vs {gpu.accelerator_id} per kW: FLOP/s x{flops:.2f}, bandwidth x{bandwidth:.1f}, "
         f"capacity x{capacity:.3f}"
     )
-    scope = f"{lpu.accelerator_id} vs {gpu.accelerator_id}, per kW ({lpu.basis}; {gpu.basis})"
-    rows = [
-        (
-            "sram_tradeoff",
-            v.by_flags([flops < 1, bandwidth > 1, capacity < 1]),
-            ratios,
+    grades = {
+        "sram_tradeoff": (
+            lambda f, b, m: v.by_flags([f < 1, b > 1, m < 1]),
             "less compute and capacity, more bandwidth per kW",
         ),
-        (
-            "sram_prefill_weak",
-            v.by_flags([flops < 1]),
-            ratios,
+        "sram_prefill_weak": (
+            lambda f, b, m: v.by_flags([f < 1]),
             "less FLOP/s per kW than the GPU (prefill is compute-bound)",
         ),
-        (
-            "sram_attention_half",
-            v.by_flags([bandwidth > 1, users < cfg["useful_batch"]]),
-            f"{ratios}; one {lpu.accelerator_id} holds the KV cache of {users:g} sequences at {c.s.context:,.0f} tokens",
+        "sram_attention_half": (
+            lambda f, b, m: v.by_flags([b > 1, users < cfg["useful_batch"]]),
             f"more bandwidth per kW, and fewer than {cfg['useful_batch']:g} sequences' KV cache per chip",
         ),
-    ]
-    out = [
-        judged(
-            c.seeds[i],
-            verdict=verdict,
-            scope=scope,
-            evidence=e,
-            evidence_kind="data",
-            threshold=t,
-            sources="accelerators; systems",
-            would_change="a chip whose per-kW ratios cross 1 (power of LP30 is a proxy: see the assumptions)",
+    }
+    out, flips = [], []
+    for claim_id, (grade, threshold) in grades.items():
+        judge = lambda factor, grade=grade: grade(*per_kw_ratios(c, factor))
+        rows = [
+            numeric_flip(
+                claim_id, f"{lpu.accelerator_id} power (x the proxy's)", "", judge, 1.0, np.geomspace(0.01, 100, 41)
+            )
+        ]
+        extra = f"; one {lpu.accelerator_id} holds the KV cache of {users:g} sequences at {c.s.context:,.0f} tokens"
+        out.append(
+            judged(
+                c.seeds[claim_id],
+                verdict=judge(1.0),
+                scope=f"{lpu.accelerator_id} vs {gpu.accelerator_id}, per kW ({lpu.basis}; {gpu.basis})",
+                evidence=ratios + (extra if claim_id == "sram_attention_half" else ""),
+                evidence_kind="data",
+                threshold=threshold,
+                sources="accelerators; systems",
+                would_change=would_change(rows),
+            )
         )
-        for i, verdict, e, t in rows
-    ]
-    return out, []
+        flips += rows
+    return out, flips
 
 
 def _ffn_share(s: dis.Scenario, batch: float, context: float) -> float:
