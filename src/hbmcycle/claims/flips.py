@@ -10,7 +10,7 @@ neighbour. :class:`Flip` is one row of a claim's sensitivity table.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 import polars as pl
@@ -43,6 +43,7 @@ def flip_point(judge: Callable[[float], str], base: float, grid: Sequence[float]
     bisection steps narrow the flip value (assumes one crossing between neighbours).
     """
     at_base = judge(base)
+    grid = [float(g) for g in grid]
     below = sorted((g for g in grid if g < base), reverse=True)
     above = sorted(g for g in grid if g > base)
     candidates = []
@@ -76,10 +77,11 @@ def numeric_flip(
     unit: str,
     judge: Callable[[float], str],
     base: float,
-    grid: Sequence[float],
+    grid: Iterable[float],
     refine: int = 8,
 ) -> Flip:
     """A :class:`Flip` row for a numeric input searched over ``grid`` (``refine`` bisection steps)."""
+    grid = [float(g) for g in grid]
     value, verdict = flip_point(judge, base, grid, refine)
     return Flip(
         claim_id=claim_id,
