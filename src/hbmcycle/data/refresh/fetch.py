@@ -107,29 +107,32 @@ def fetch(url: str, limits: Limits, run_deadline: Deadline) -> Fetched:
         raise FetchError(f"the whole-run deadline of {run_deadline.seconds:g} s passed before this item")
     fetched_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     request = urllib.request.Request(target, headers={"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
+    which = "item deadline" if item.seconds >= limits.item_s else "whole-run deadline"
     try:
         with _OPENER.open(request, timeout=item.remaining()) as response:
-            body = _read_bounded(response, limits.max_bytes, item)
+            body = _read_bounded(response, limits.max_bytes, item, which)
             final_url = response.geturl()
     except FetchError:
         raise
+    except TimeoutError:
+        raise FetchError(f"{which} of {item.seconds:g} s passed (timed out)") from None
     except urllib.error.HTTPError as exc:
         raise FetchError(f"HTTP {exc.code} {exc.reason}") from None
     except urllib.error.URLError as exc:
         raise FetchError(f"unreachable: {exc.reason}") from None
-    except (TimeoutError, http.client.HTTPException, OSError) as exc:
+    except (http.client.HTTPException, OSError) as exc:  # short bodies, resets
         raise FetchError(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
     return Fetched(url=url, final_url=final_url, body=body, fetched_at=fetched_at)
 
 
-def _read_bounded(response, max_bytes: int, item: Deadline) -> bytes:
+def _read_bounded(response, max_bytes: int, item: Deadline, which: str) -> bytes:
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"body of {int(declared)} bytes exceeds the cap of {max_bytes} bytes")
     chunks, size = [], 0
     while True:
         if item.passed():
-            raise FetchError(f"item deadline of {item.seconds:g} s passed after {size} bytes")
+            raise FetchError(f"{which} of {item.seconds:g} s passed after {size} bytes")
         _set_read_timeout(response, item.remaining())
         chunk = response.read1(CHUNK_BYTES)
         if not chunk:

@@ -60,8 +60,10 @@ def _json_records(pipeline: Pipeline, where: str, document) -> list[dict]:
     node = document
     if pipeline.records not in (None, "."):  # "." = the document itself is the list of records
         node = lookup(document, pipeline.records) if isinstance(document, dict) else None
-    if pipeline.records is None:
-        node = [node] if isinstance(node, dict) else node
+    if pipeline.records is None:  # one record per response
+        if not isinstance(node, dict):
+            raise UpstreamError(f"{where}: expected a JSON object, got {type(node).__name__}")
+        node = [node]
     if not isinstance(node, list) or not all(isinstance(r, dict) for r in node):
         at = f" at '{pipeline.records}'" if pipeline.records else ""
         raise UpstreamError(f"{where}: expected a list of JSON objects{at}, got {type(node).__name__}")
