@@ -250,3 +250,29 @@ def test_azure_renamed_field(env):
     edit_json(remote / AZURE, lambda d: [i.update(price=i.pop("retailPrice")) for i in d["Items"]])
     outcome = refresh.run(pipe("azure_gpu_prices"), today=DAY)
     assert any("pipeline azure_gpu_prices" in f and "'retailPrice' is missing" in f for f in outcome.failures)
+
+
+def test_shipped_pipelines_name_real_columns_sources_and_rows():
+    import yaml
+    from refresh_server import REPO
+
+    raw = REPO / "data" / "raw"
+    found = refresh.pipelines(REPO / "pipelines")
+    assert {p.table for p in found} >= {
+        "accelerators",
+        "inference_benchmarks",
+        "dram_market",
+        "rental_prices",
+        "llm_models",
+    }
+    for p in found:
+        sidecar = yaml.safe_load((raw / f"{p.table}.yaml").read_text())
+        columns = set(sidecar["columns"])
+        assert set(p.columns) | set(p.match) | set(p.defaults or {}) <= columns, p.id
+        assert p.source_id in {s["id"] for s in sidecar["sources"]}, p.id
+    hf = next(p for p in found if p.id == "hf_model_configs")
+    model_ids = {r["model_id"] for r in csv.DictReader((raw / "llm_models.csv").open(encoding="utf-8-sig"))}
+    assert {
+        i.key for i in hf.items
+    } == model_ids  # every curated model, incl. deepseek-r1, kimi-k2, qwen3-235b, gpt-oss-120b
+    assert not any("meta-llama/" in i.url for i in hf.items)  # gated: anonymous requests are refused
