@@ -173,6 +173,8 @@ def data_refresh(
     time_limit_s: Annotated[float, typer.Option(min=1, help="Deadline for the whole run, all pipelines.")] = 900.0,
 ) -> None:
     """Pull machine-readable sources, keep a dated vintage, show what changed, validate, apply."""
+    from functools import partial
+
     from rich.progress import Progress
 
     from hbmcycle.data import refresh
@@ -199,7 +201,7 @@ def data_refresh(
                 apply_changes=not dry_run,
                 accept=frozenset(accept or ()),
                 deadline=deadline,
-                progress=lambda task=task: progress.advance(task),
+                progress=partial(progress.advance, task),
             )
         failed |= report(out, err, pipe, outcome)
     if failed:

@@ -23,8 +23,8 @@ def report(out: Console, err: Console, pipe: Pipeline, outcome: Outcome) -> bool
     plan = outcome.plan
     if plan.changes:
         view = RichTable(title=f"{len(plan.changes)} changed value(s) in {pipe.table}")
-        for c in ("row", "column", "curated (source)", "upstream", "status"):
-            view.add_column(c, overflow="fold")
+        for name in ("row", "column", "curated (source)", "upstream", "status"):
+            view.add_column(name, overflow="fold")
         for c in plan.changes:
             status = f"held: --accept '{c.key}:{c.column}'" if c.held else ("applied" if outcome.applied else "pending")
             view.add_row(

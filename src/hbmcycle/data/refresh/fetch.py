@@ -129,7 +129,8 @@ def _read_bounded(response, max_bytes: int, item: Deadline, which: str) -> bytes
     declared = response.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"body of {int(declared)} bytes exceeds the cap of {max_bytes} bytes")
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     while True:
         if item.passed():
             raise FetchError(f"{which} of {item.seconds:g} s passed after {size} bytes")

@@ -82,7 +82,7 @@ def lookup(record: dict, field: str):
     """record[field], else the dotted path (a.b.c) into nested objects, else None."""
     if field in record:
         return record[field]
-    node = record
+    node: object = record
     for part in field.split("."):
         node = node.get(part) if isinstance(node, dict) else None
     return node
@@ -108,14 +108,15 @@ def _check_fields(pipeline: Pipeline, where: str, present: set[str], every: bool
 
 def rows(pipeline: Pipeline, found: list[dict]) -> list[dict[str, str]]:
     """Filter the records and map each to {column: cell text}; records whose key maps to nothing are skipped."""
-    out, best = [], {}
+    out: list[dict[str, str]] = []
+    best: dict[tuple, tuple[str, int]] = {}
     for record in found:
         if not all(_keep(record, rule) for rule in pipeline.where):
             continue
-        row = {column: _value(record, spec) for column, spec in pipeline.columns.items()}
-        if SKIP in row.values() or any(row.get(c) in (None, "") for c in pipeline.match):
+        mapped = {column: _value(record, spec) for column, spec in pipeline.columns.items()}
+        if SKIP in mapped.values() or any(mapped.get(c) in (None, "") for c in pipeline.match):
             continue
-        row = {c: v for c, v in row.items() if v is not None}
+        row = {c: str(v) for c, v in mapped.items() if v is not None}
         if pipeline.dedupe:  # keep one record per `by`, the one with the largest `keep_max`
             ident = tuple(row.get(c) for c in pipeline.dedupe["by"])
             rank = str(record.get(pipeline.dedupe["keep_max"], ""))
