@@ -31,9 +31,10 @@ class Flip:
 
     @property
     def sentence(self) -> str:
+        unit = f" {self.unit}" if self.unit else ""
         if not self.flips_at:
-            return f"{self.assumption}: no flip over {self.tested} {self.unit}".rstrip()
-        return f"{self.assumption} {self.flips_at} {self.unit} (base {self.base}) -> {self.verdict_after}"
+            return f"{self.assumption}: no flip over {self.tested}{unit}"
+        return f"{self.assumption} {self.flips_at}{unit} (base {self.base}) -> {self.verdict_after}"
 
 
 def flip_point(judge: Callable[[float], str], base: float, grid: Sequence[float], refine: int = 8) -> tuple[float, str]:
