@@ -239,8 +239,8 @@ if ratio.height:
     last = ratio.row(-1, named=True)
     print(
         f"{last['year']}: largest accelerator carries {last['largest HBM per accelerator']:g} GB of HBM, "
-        f"{last['largest HBM per accelerator'] / last['average DRAM per pc']:.0f}× the average PC's "
-        f"{last['average DRAM per pc']:g} GB of DRAM."
+        f"{last['largest HBM per accelerator'] / last['average DRAM per notebook']:.0f}× the average notebook's "
+        f"{last['average DRAM per notebook']:g} GB of DRAM."
     )
 
 # %% [markdown]

@@ -52,7 +52,7 @@ def test_demand_by_generation_labels_unknown():
 
 
 def test_memory_per_device_and_growth():
-    pc = pl.DataFrame({"year": [2014, 2024], "device": ["pc", "pc"], "avg_dram_gb": [8.0, 16.0]})
+    pc = pl.DataFrame({"year": [2014, 2024], "device": ["notebook", "notebook"], "avg_dram_gb": [8.0, 16.0]})
     acc = pl.DataFrame(
         {
             "accelerator_id": ["x", "y"],
@@ -63,7 +63,7 @@ def test_memory_per_device_and_growth():
     )
     per = d.memory_per_device(pc, acc)
     rates = dict(zip(*d.growth_rates(per).select("series", "cagr")))
-    assert rates["average DRAM per pc"] == pytest.approx(2**0.1 - 1)
+    assert rates["average DRAM per notebook"] == pytest.approx(2**0.1 - 1)
     assert rates["largest HBM per accelerator"] == pytest.approx(4**0.25 - 1)
 
 
