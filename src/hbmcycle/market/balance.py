@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import polars as pl
 
+from hbmcycle.cycle import risk
 from hbmcycle.data.db import read_tables
 from hbmcycle.market import TABLES, inputs, model, params
 from hbmcycle.market.inputs import VENDORS
@@ -78,14 +79,13 @@ def fan(run: model.MarketRun, variable: str, quantiles: Sequence[float] = FAN_QU
     )
 
 
-def probabilities(balance: np.ndarray, years: np.ndarray, thresholds: Sequence[float]) -> pl.DataFrame:
-    """Per threshold and year, over draws (balance: years x draws): P(glut in year), P(glut by
-    year) = P(a glut in any year up to it), and the same for shortage."""
-    rows = []
-    for th in thresholds:
-        glut, short = balance >= th, balance <= -th
-        glut_by, short_by = np.maximum.accumulate(glut, axis=0), np.maximum.accumulate(short, axis=0)
-        for i, y in enumerate(years):
-            rows.append((float(th), int(y), glut[i].mean(), glut_by[i].mean(), short[i].mean(), short_by[i].mean()))
-    schema = ["threshold", "year", "p_glut_in_year", "p_glut_by_year", "p_shortage_in_year", "p_shortage_by_year"]
-    return pl.DataFrame(rows, schema=schema, orient="row")
+def probabilities(run: model.MarketRun, thresholds: Sequence[float], from_year: int) -> pl.DataFrame:
+    """P(glut / shortage) in each year and by each year (counting from `from_year`) over the draws
+    of `run`, per threshold; the same rule as the cycle model's (`hbmcycle.cycle.risk`)."""
+    sel = run.years >= from_year
+    return risk.from_yearly_extremes(run.balance[sel], run.balance[sel], run.years[sel], thresholds)
+
+
+def balance_in(yearly_table: pl.DataFrame, year: int) -> float:
+    """The balance of one year of a `yearly` table: the starting state the cycle scenarios take."""
+    return float(yearly_table.filter(pl.col("year") == year)["balance"][0])

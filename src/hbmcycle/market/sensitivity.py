@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import polars as pl
 
-from hbmcycle.market import model, params
+from hbmcycle.market import inputs, model, params
 
 
 def one_at_a_time(values: Mapping[str, float]) -> tuple[list[tuple[str, str, float]], dict[str, np.ndarray]]:
@@ -64,3 +64,10 @@ def table(
         "flips_answer": pl.Boolean,
     }
     return pl.DataFrame(rows, schema=schema, orient="row").sort("swing", descending=True)
+
+
+def analyse(values: Mapping[str, float], tsv: pl.DataFrame, horizon: int, from_year: int) -> pl.DataFrame:
+    """`table` for a scenario's values: every one-at-a-time case run in one pass on `hbm_tsv_capacity`."""
+    cases, draws = one_at_a_time(values)
+    run = model.run(draws, inputs.vendor_tsv_capacity(tsv), inputs.dram_wafer_capacity_2024(tsv))
+    return table(run, cases, values, horizon, from_year)
