@@ -93,6 +93,12 @@ def shipment_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: floa
                 "HBM bits shipped (EB), model supply", 2026, src, eb, "lower bound", _at(run, run.supply_eb, 2026), tol
             )
         )
+    return rows
+
+
+def growth_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) -> list[dict]:
+    ind = t["hbm_vendors"].filter(pl.col("vendor") == "industry")
+    rows = []
     for year in (2024, 2026):
         g = _one(ind.filter(pl.col("year") == year), "hbm_bit_growth_pct")
         if g:
@@ -123,7 +129,7 @@ def shipment_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: floa
                 tol,
             )
         )
-    return rows  # fmt: skip
+    return rows
 
 
 def capacity_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) -> list[dict]:
@@ -135,7 +141,7 @@ def capacity_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: floa
             rows.append(
                 _row("HBM share of DRAM wafers", r["year"], r["source"], r["share_of_dram_wafers"], "point", value, tol)
             )
-    return rows  # fmt: skip
+    return rows
 
 
 def share_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) -> list[dict]:
@@ -185,7 +191,7 @@ def share_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) 
                 calibrated=True,
             )
         )
-    return rows  # fmt: skip
+    return rows
 
 
 def price_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) -> list[dict]:
@@ -225,12 +231,12 @@ def price_rows(run: model.MarketRun, t: Mapping[str, pl.DataFrame], tol: float) 
                 high=1.0,
             )
         )
-    return rows  # fmt: skip
+    return rows
 
 
 def table(run: model.MarketRun, tables: Mapping[str, pl.DataFrame], tolerance: float) -> pl.DataFrame:
     """Every reconciliation row for the first draw of `run` (the scenario's own values)."""
     rows = []
-    for part in (shipment_rows, capacity_rows, share_rows, price_rows):
+    for part in (shipment_rows, growth_rows, capacity_rows, share_rows, price_rows):
         rows += part(run, tables, tolerance)
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
