@@ -23,7 +23,7 @@ indices (2024 = 1). Per year y and draw i (all parameters in parameters.yaml):
                  additions after a vendor's last figure grow tsv_capacity_growth x min(s(y-1), 2)
     supply       S(y) = sum_v 12 C_v(y) capacity_run_rate starts(y) f_v(y) bits_per_HBM_wafer(y)
         bits_per_HBM_wafer = ddr5_gbit_per_wafer (1 + bit_density_growth)^(y-2025)
-                             / (trade_ratio (1 + trade_ratio_growth)^(y-2025))
+                             / (trade_ratio (1 + trade_ratio_growth)^max(y-2025, 0))
         f_v = 1, except Samsung from 2024: samsung_output_factor rising linearly to 1 over
               samsung_catchup_years after 2025 (HBM3E qualification delays)
     balance      B(y) = S(y) / D(y) - 1   (> +glut_threshold: glut; < -glut_threshold: shortage)
@@ -148,7 +148,7 @@ def run(p: Mapping[str, np.ndarray | float], capacity: pl.DataFrame, dram_wafers
         elif y > 2025:
             tight = (demand[i - 1] / out["supply"][i - 1]) ** (1.0 / p["contract_price_elasticity"]) - 1.0
             hbm_price = hbm_price * (1.0 + np.clip(tight, -p["contract_change_limit"], p["contract_change_limit"]))
-        trade = p["trade_ratio"] * (1.0 + p["trade_ratio_growth"]) ** (y - 2025)
+        trade = p["trade_ratio"] * (1.0 + p["trade_ratio_growth"]) ** max(y - 2025, 0)  # 3 since Dec 2023
         premium = p["hbm_premium_2024"] * hbm_price / p_ddr5[i]
         signal = premium / trade / p["hbm_breakeven_revenue_ratio"]
         switch = signal ** p["switch_elasticity"]
