@@ -26,7 +26,9 @@ def _mount_area_clis() -> None:
     app.command("frontier")(frontier_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     cycle_app.command("backtest")(backtest_command)
-    app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: scenario simulation and the out-of-sample back-test.")
+    app.add_typer(
+        cycle_app, name="cycle", help="Memory supply cycle: scenario simulation and the out-of-sample back-test."
+    )
     app.add_typer(hbm_app, name="hbm", help="HBM market bottom-up: demand, supply by vendor, prices, balance.")
     app.add_typer(
         hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."

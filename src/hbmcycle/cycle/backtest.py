@@ -126,7 +126,7 @@ def mismatch(observed: dict[str, float], stats: pl.DataFrame) -> float:
     """Squared log-ratio distance between observed and model-median cycle length, drawdown and
     upswing (0 = exact); infinite when most paths show no cycle at all."""
     table = compare(observed, stats)
-    if table["share_of_paths_with_cycles"].min() < 0.5:
+    if float(table["share_of_paths_with_cycles"].to_numpy().min()) < 0.5:
         return float("inf")
     loss = 0.0
     for obs, mod in zip(table["observed"], table["model_median"]):

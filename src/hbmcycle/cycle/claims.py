@@ -81,14 +81,12 @@ def ddr3_to_ddr5_gaps(ddr: pl.DataFrame) -> dict[str, float | None]:
     if d3 is None or d5 is None:
         return {"standard_publication": None, "first_production": None, "mainstream_crossover": None}
     days = (d5["jedec_date"] - d3["jedec_date"]).days if d3["jedec_date"] and d5["jedec_date"] else None
-    prod = (d5["first_mass_production_year"] or 0) - (d3["first_mass_production_year"] or 0)
-    crossover = [r.get("mainstream_crossover_year") for r in (d3, d5)]
+    p3, p5 = d3["first_mass_production_year"], d5["first_mass_production_year"]
+    c3, c5 = d3.get("mainstream_crossover_year"), d5.get("mainstream_crossover_year")
     return {
         "standard_publication": days / 365.25 if days is not None else None,
-        "first_production": float(prod)
-        if d3["first_mass_production_year"] and d5["first_mass_production_year"]
-        else None,
-        "mainstream_crossover": float(crossover[1] - crossover[0]) if all(crossover) else None,
+        "first_production": float(p5 - p3) if p3 is not None and p5 is not None else None,
+        "mainstream_crossover": float(c5 - c3) if c3 is not None and c5 is not None else None,
     }
 
 
@@ -153,7 +151,8 @@ def thirty_years_of_cycles(turns: pl.DataFrame, seed_claims: pl.DataFrame) -> ve
     seed = _seed(seed_claims, "dram_cycle_thirty_years")
     peaks = turns.filter(pl.col("kind") == history.PEAK)["year"].to_list()
     need = thresholds()["cycle_min_peaks"]
-    span = f"{turns['year'].min()}-{turns['year'].max()}" if turns.height else "none"
+    years = turns["year"].to_numpy()
+    span = f"{years.min()}-{years.max()}" if turns.height else "none"
     return _record(
         seed,
         scope=f"annual DRAM industry revenue, turns {span} (1990-94 missing from the data)",

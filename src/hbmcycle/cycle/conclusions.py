@@ -15,8 +15,9 @@ from hbmcycle.cycle.validate import BacktestResult
 
 def history_finding(revenue: pl.DataFrame, turns: pl.DataFrame, observed: Mapping[str, float], gaps: list[int]) -> str:
     peaks = turns.filter(pl.col("kind") == "peak").height
+    years = revenue["year"].to_numpy()
     text = (
-        f"- **DRAM is cyclical in this data.** {revenue['year'].min()}-{revenue['year'].max()} revenue (forecast rows "
+        f"- **DRAM is cyclical in this data.** {years.min()}-{years.max()} revenue (forecast rows "
         f"excluded) shows {peaks} confirmed peaks and {turns.height - peaks} troughs, a mean cycle of "
         f"{observed['period_years']:.1f} years, a median bust of {observed['drawdown']:.0%} and a median boom of "
         f"{observed['upswing']:+.0%}"

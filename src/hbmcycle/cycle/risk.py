@@ -44,4 +44,4 @@ def simulation_probabilities(result: SimulationResult, thresholds: Sequence[floa
 def first_year_at_least(table: pl.DataFrame, column: str, probability: float, threshold: float) -> int | None:
     """The first year whose `column` (e.g. p_glut_by_year) reaches `probability` at `threshold`."""
     hit = table.filter((pl.col("threshold") == threshold) & (pl.col(column) >= probability))
-    return int(hit["year"].min()) if hit.height else None
+    return int(hit["year"].to_numpy().min()) if hit.height else None

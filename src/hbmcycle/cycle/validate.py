@@ -58,7 +58,7 @@ def fit_window_demand_growth(dram_market: pl.DataFrame, years: tuple[int, int]) 
         & ~pl.col("is_forecast").cast(pl.Boolean)
         & pl.col("year").is_between(*years)
     )["bit_demand_growth_pct"].drop_nulls()
-    return float(g.mean()) / 100 if g.len() else None
+    return float(g.to_numpy().mean()) / 100 if g.len() else None
 
 
 def run(dram_market: pl.DataFrame, paths: int | None = None, seed: int = 0, progress: bool = False) -> BacktestResult:

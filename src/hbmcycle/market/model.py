@@ -127,14 +127,14 @@ def _output_factor(vendor: str, year: int, p: Mapping[str, np.ndarray]) -> np.nd
     return f0 + (1.0 - f0) * np.clip((year - 2025) / p["samsung_catchup_years"], 0.0, 1.0)
 
 
-def run(p: Mapping[str, np.ndarray | float], capacity: pl.DataFrame, dram_wafers_2024_k: float) -> MarketRun:
+def run(p_in: Mapping[str, np.ndarray | float], capacity: pl.DataFrame, dram_wafers_2024_k: float) -> MarketRun:
     """The model of the module docstring. `capacity`: `inputs.vendor_tsv_capacity`;
     `dram_wafers_2024_k`: `inputs.dram_wafer_capacity_2024`."""
-    p = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in p.items()}
+    p = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in p_in.items()}
     shape = (YEARS.size, *np.broadcast_shapes(*(np.shape(v) for v in p.values())))
     families = family_demand_eb(p)
-    counted = sum(families.values())
-    demand = counted * (1.0 + p["uncounted_demand"])
+    counted: np.ndarray = np.add.reduce(list(families.values()))
+    demand: np.ndarray = counted * (1.0 + p["uncounted_demand"])
     p_ddr5 = ddr5_price_index(p)
     known = _vendor_capacity_table(capacity, p)
     out = {k: np.zeros(shape) for k in ("supply", "p_hbm", "premium", "signal", "starts", "share")}
@@ -148,7 +148,7 @@ def run(p: Mapping[str, np.ndarray | float], capacity: pl.DataFrame, dram_wafers
         elif y > 2025:
             tight = (demand[i - 1] / out["supply"][i - 1]) ** (1.0 / p["contract_price_elasticity"]) - 1.0
             hbm_price = hbm_price * (1.0 + np.clip(tight, -p["contract_change_limit"], p["contract_change_limit"]))
-        trade = p["trade_ratio"] * (1.0 + p["trade_ratio_growth"]) ** max(y - 2025, 0)  # 3 since Dec 2023
+        trade = p["trade_ratio"] * (1.0 + p["trade_ratio_growth"]) ** max(int(y) - 2025, 0)  # 3 since Dec 2023
         premium = p["hbm_premium_2024"] * hbm_price / p_ddr5[i]
         signal = premium / trade / p["hbm_breakeven_revenue_ratio"]
         switch = signal ** p["switch_elasticity"]

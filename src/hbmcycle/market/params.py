@@ -35,6 +35,14 @@ def entries() -> dict[str, assumptions.Entry]:
     return assumptions.load(PARAMETER_FILE)
 
 
+def bounds(name: str) -> tuple[float, float]:
+    """The plausible range [min, max] of a parameter (every entry of parameters.yaml states one)."""
+    e = entries()[name]
+    if e.min is None or e.max is None:
+        raise ParameterError(f"{PARAMETER_FILE}: {name} needs min and max (its plausible range)")
+    return float(e.min), float(e.max)
+
+
 @cache
 def scenario_file() -> dict[str, dict]:
     doc = yaml.safe_load(SCENARIO_FILE.read_text(encoding="utf-8"))
@@ -57,15 +65,13 @@ def coerce(name: str, value: Any) -> float:
         near = difflib.get_close_matches(name, spec, n=3)
         hint = f"did you mean {', '.join(near)}?" if near else f"known: {', '.join(spec)}"
         raise ParameterError(f"unknown parameter {name!r}; {hint}")
-    entry = spec[name]
     try:
         number = float(value)
     except (TypeError, ValueError):
         raise ParameterError(f"parameter {name!r}: {value!r} is not a number") from None
-    if not entry.min <= number <= entry.max:
-        raise ParameterError(
-            f"parameter {name!r} = {value!r} is out of range [{entry.min:g}, {entry.max:g}] ({entry.unit})"
-        )
+    low, high = bounds(name)
+    if not low <= number <= high:
+        raise ParameterError(f"parameter {name!r} = {value!r} is out of range [{low:g}, {high:g}] ({spec[name].unit})")
     return number
 
 
@@ -93,16 +99,15 @@ def parse_overrides(items: list[str] | None) -> dict[str, str]:
 
 def uncertain() -> list[str]:
     """Parameters with a plausible range (min < max): the ones the fan and the sensitivity move."""
-    return [n for n, e in entries().items() if e.min < e.max and n not in DEFINITIONS]
+    return [n for n in entries() if bounds(n)[0] < bounds(n)[1] and n not in DEFINITIONS]
 
 
 def draws(values: Mapping[str, float], n: int, seed: int = 0) -> dict[str, np.ndarray]:
     """`n` parameter sets: each uncertain parameter drawn from a triangular distribution over its
     plausible range with its mode at the scenario value; the others repeated."""
     rng = np.random.default_rng(seed)
-    spec = entries()
     out = {k: np.full(n, float(v)) for k, v in values.items()}
     for name in uncertain():
-        lo, hi = spec[name].min, spec[name].max
+        lo, hi = bounds(name)
         out[name] = rng.triangular(lo, float(np.clip(values[name], lo, hi)), hi, size=n)
     return out

@@ -41,7 +41,7 @@ def _ratio(run: model.MarketRun, values: np.ndarray, year: int) -> float:
 def _status(bound: str, value: float, low: float, high: float | None, tolerance: float) -> str:
     if bound == "lower bound":
         return "consistent" if value >= low else "inconsistent"
-    if bound == "range":
+    if bound == "range" and high is not None:
         return "consistent" if low <= value <= high else "inconsistent"
     return "consistent" if abs(value / low - 1.0) <= tolerance else "inconsistent"
 

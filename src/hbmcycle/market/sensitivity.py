@@ -18,10 +18,10 @@ from hbmcycle.market import inputs, model, params
 
 def one_at_a_time(values: Mapping[str, float]) -> tuple[list[tuple[str, str, float]], dict[str, np.ndarray]]:
     """Draws for the scenario itself (first) and each uncertain parameter at its min and its max."""
-    spec = params.entries()
     cases = [("scenario", "", float("nan"))]
     for name in params.uncertain():
-        cases += [(name, "min", spec[name].min), (name, "max", spec[name].max)]
+        low, high = params.bounds(name)
+        cases += [(name, "min", low), (name, "max", high)]
     draws = {k: np.full(len(cases), float(v)) for k, v in values.items()}
     for i, (name, _, value) in enumerate(cases[1:], start=1):
         draws[name][i] = value
