@@ -39,7 +39,7 @@ def test_asic_units_come_from_wafers_times_packages_per_wafer():
 
 
 def test_ddr5_index_averages_the_quarters():
-    p = quiet(ddr5_change_4q25=1.0, ddr5_change_1q26=0.0, ddr5_change_after=0.0)
+    p = quiet(ddr5_change_4q25=1.0, ddr5_change_1q26=0.0, ddr5_change_2q26=0.0, ddr5_change_after=0.0)
     idx = model.ddr5_price_index({k: np.atleast_1d(v) for k, v in p.items()}, np.array([2024, 2025, 2026]))[:, 0]
     assert idx == pytest.approx([1.0, 1.25, 2.0])  # 2025: three flat quarters and one doubled
 
@@ -65,7 +65,7 @@ def test_wafer_switching_moves_uncontracted_starts_to_ddr5():
     # DDR5 price triples in 1Q26: premium 4.5 -> 1.5 per bit, revenue ratio per wafer 1.5 / 3 = 0.5
     p = quiet(
         hbm_premium_2024=4.5, hbm_contract_change_2025=0.0, ddr5_change_4q25=0.18, ddr5_change_1q26=0.95,
-        ddr5_change_after=0.0, trade_ratio=3.0, trade_ratio_growth=0.0, hbm_breakeven_revenue_ratio=1.0,
+        ddr5_change_2q26=0.0, ddr5_change_after=0.0, trade_ratio=3.0, trade_ratio_growth=0.0, hbm_breakeven_revenue_ratio=1.0,
         contracted_share=0.6, switch_elasticity=1.0, contract_change_limit=0.1,
     )  # fmt: skip
     run = model.run(p, one_vendor(), dram_wafers_2024_k=1000.0)

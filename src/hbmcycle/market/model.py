@@ -11,7 +11,8 @@ indices (2024 = 1). Per year y and draw i (all parameters in parameters.yaml):
         ASIC families known only by wafers: units = wafers x asic_packages_per_wafer
     DDR5 price   P_d(y) = mean over the year's quarters of a contract index: flat through 3Q25
                  (no 2025 figures before 4Q25 in the data), x(1 + ddr5_change_4q25) in 4Q25,
-                 x(1 + ddr5_change_1q26) in 1Q26, then (1 + ddr5_change_after) per year
+                 x(1 + ddr5_change_1q26) in 1Q26, x(1 + ddr5_change_2q26) in 2Q26, then
+                 (1 + ddr5_change_after) per year
     HBM price    P_h(2024) = 1, P_h(2025) = 1 + hbm_contract_change_2025 (agreed in 2024);
                  later years are annual contracts set on the year before:
                  P_h(y) = P_h(y-1) (1 + clip((D/S)(y-1)^(1/elasticity) - 1, -limit, +limit))
@@ -105,7 +106,9 @@ def ddr5_price_index(p: Mapping[str, np.ndarray], years: np.ndarray = YEARS) -> 
             level = level * (1.0 + p["ddr5_change_4q25"])
         elif q == 2026.0:
             level = level * (1.0 + p["ddr5_change_1q26"])
-        elif q > 2026.0:
+        elif q == 2026.25:
+            level = level * (1.0 + p["ddr5_change_2q26"])
+        elif q > 2026.25:
             level = level * after
         index[i] = level
     return index.reshape(years.size, 4, *n).mean(axis=1)
