@@ -74,3 +74,8 @@ def test_hbm_reconcile_json(use_shipped_db):
     rows = json.loads(out.output)
     assert {r["status"] for r in rows} <= {"consistent", "inconsistent", "calibration target"}
     assert all(r["source"] for r in rows)
+
+
+def test_hbm_balance_without_a_database_is_a_runtime_error(project):
+    out = runner.invoke(app, ["hbm", "balance"])
+    assert out.exit_code == 1 and out.output.startswith("error: ") and "Traceback" not in out.output

@@ -27,7 +27,7 @@ def backtest_command(
     try:
         market = read_table("dram_market")
     except (KeyError, OSError, ValueError) as e:
-        typer.echo(f"error: cannot read dram_market: {e} (run `hbmcycle data build` first?)", err=True)
+        typer.echo(f"error: cannot read dram_market: {e}", err=True)
         raise typer.Exit(1) from None
     result = validate.run(market, paths=paths, seed=seed, progress=not as_json)
     if as_json:

@@ -39,7 +39,7 @@ def _run(scenario: str, overrides: dict[str, str]):
     try:
         return bal.run_scenario(scenario, overrides)
     except (KeyError, ValueError, OSError) as e:
-        typer.echo(f"error: {e} (run `hbmcycle data build` first?)", err=True)
+        typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None
 
 
