@@ -130,17 +130,18 @@ def upcycle_growth(phase_growth: pl.DataFrame, seed_claims: pl.DataFrame) -> ver
     claimed_pct = 100.0 * seed["claimed_value"]
     up = phase_growth.filter((pl.col("phase") == "up") & pl.col("mean_value").is_not_null())
     share = float((up["mean_value"] >= claimed_pct).mean()) if up.height else float("nan")
-    holds_at = thresholds()["upcycle_share_holds"]
+    holds_at, fails_below = thresholds()["upcycle_share_holds"], thresholds()["upcycle_share_fails_below"]
     listed = ", ".join(
         f"{a}-{b}: {v:.0f}%" for a, b, v in up.select("start_year", "end_year", "mean_value").iter_rows()
     )
     return _record(
         seed,
         scope=f"DRAM up-phases with bit-demand growth data ({up.height} of them)",
-        verdict=verdicts.by_share(share, holds_at, 0.5),
+        verdict=verdicts.by_share(share, holds_at, fails_below),
         evidence=f"mean bit-demand growth per up-phase: {listed or 'none with data'}",
         evidence_kind="data",
-        threshold=f"holds if at least {holds_at:.0%} of up-phases averaged >= {claimed_pct:.0f}%/yr; below half, does not hold",
+        threshold=f"holds if at least {holds_at:.0%} of up-phases averaged >= {claimed_pct:.0f}%/yr; "
+        f"below {fails_below:.0%} of them, does not hold",
         sources="dram_market bit_demand_growth_pct (industry, forecasts excluded); seed_claims prior_upcycles_20pct",
         would_change="bit-demand growth figures for the up-phases that have none",
     )

@@ -21,7 +21,8 @@ indices (2024 = 1). Per year y and draw i (all parameters in parameters.yaml):
                  (HBM revenue per wafer over DDR5 revenue per wafer, relative to break-even)
     switching    s(y) = W(y)^switch_elasticity: wafer starts = c + (1 - c) min(1, s) of capacity
                  (c = contracted_share, committed by annual contracts), and TSV
-                 additions after a vendor's last figure grow tsv_capacity_growth x min(s(y-1), 2)
+                 additions after a vendor's last figure grow
+                 tsv_capacity_growth x min(s(y-1), capacity_response_cap)
     supply       S(y) = sum_v 12 C_v(y) capacity_run_rate starts(y) f_v(y) bits_per_HBM_wafer(y)
         bits_per_HBM_wafer = ddr5_gbit_per_wafer (1 + bit_density_growth)^(y-2025)
                              / (trade_ratio (1 + trade_ratio_growth)^max(y-2025, 0))
@@ -158,7 +159,7 @@ def run(p_in: Mapping[str, np.ndarray | float], capacity: pl.DataFrame, dram_waf
         starts = p["contracted_share"] + (1.0 - p["contracted_share"]) * np.minimum(1.0, switch)
         gbit_per_wafer = p["ddr5_gbit_per_wafer"] * (1.0 + p["bit_density_growth"]) ** (y - 2025) / trade
         for v in VENDORS:
-            grown = prev_cap[v] * (1.0 + p["tsv_capacity_growth"] * np.minimum(prev_switch, 2.0))
+            grown = prev_cap[v] * (1.0 + p["tsv_capacity_growth"] * np.minimum(prev_switch, p["capacity_response_cap"]))
             caps[v][i] = known.get((v, int(y)), grown)
             wafers_k = 12.0 * caps[v][i] * p["capacity_run_rate"] * starts * _output_factor(v, int(y), p)
             bits[v][i] = wafers_k * 1e3 * gbit_per_wafer * EB_PER_GBIT
