@@ -39,7 +39,8 @@ def test_base_2026_demand_meets_the_published_total_and_the_gap_is_reported(tabl
     rec = reconcile.table(run, tables, params.resolve("base")["reconcile_tolerance"])
     shipped = rec.filter(pl.col("figure").str.contains("model demand") & (pl.col("year") == 2026)).row(0, named=True)
     counted = rec.filter(pl.col("figure").str.contains("counted demand only")).row(0, named=True)
-    assert shipped["status"] == "calibration target" and shipped["model"] >= shipped["published"] * 0.99
+    assert shipped["status"] == "calibration target"
+    assert shipped["published"] * 0.99 <= shipped["model"] <= shipped["published"] * 1.05  # met, not overshot
     # the counted families alone fall short: the report must show this gap, not hide it
     assert counted["model"] < counted["published"] and counted["status"] == "inconsistent"
 
