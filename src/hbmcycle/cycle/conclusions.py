@@ -99,8 +99,8 @@ def cycle_finding(probabilities: pl.DataFrame, threshold: float, year: int) -> s
         f"- **Cycle scenarios (Monte Carlo).** Probability of a glut (supply >= {threshold:.0%} above demand in some "
         f"quarter): " + "; ".join(parts) + ". The threshold table shows how these move at other thresholds. Unlike "
         "the bottom-up model, whose TSV capacity grows at analysts' planned pace, the cycle model's planners order "
-        "capacity to follow expected demand growth, so it overshoots; which of the two describes the vendors is the "
-        "crux (tsv_capacity_growth in the table above)."
+        "capacity to follow expected demand growth, so it overshoots; which of the two describes the vendors' "
+        "capacity plans is the open question the data cannot settle yet."
     )
 
 
