@@ -493,7 +493,7 @@ charts.html_table(
 from hbmcycle.inference import assumptions as engine_assumptions
 from hbmcycle.inference import workloads as serving_workloads
 from hbmcycle.inference.serving_frontier import serving_frontier
-from hbmcycle.inference.system_validation import maturity_of
+from hbmcycle.inference.system_validation import maturity_for
 
 frontier_systems = ["nvidia_h200", "nvidia_b200", "nvidia_gb200", "nvidia_gb300", "nvidia_rubin", "amd_mi355x"]
 assumed = engine_assumptions.load()
@@ -504,9 +504,7 @@ for accelerator_id in frontier_systems:
     precision = "fp4" if row["fp4_dense_tflops"][0] is not None else "fp8"
     hw_one = hardware_arrays(row, precision, strict=False)
     gpus = int(row["scaleup_domain_size"][0] or 8)
-    factor = maturity_of(
-        pl.DataFrame({"maturity_key": [f"{row['vendor'][0]}/{precision}"], "vendor": row["vendor"]}), engine.maturity
-    )[0][0]
+    factor = maturity_for(engine.maturity, row["vendor"][0], precision)[0]
     for model_id in (dense_model, moe_model):
         one_model = model_arrays(model_table.filter(pl.col("model_id") == model_id))
         for disaggregated in (False, True):

@@ -148,7 +148,7 @@ def _speed_order(speed: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, n
         keys = np.where(feasible, -speed, np.inf)
         order = np.argsort(keys, axis=-1)
         ordered = np.take_along_axis(keys, order, axis=-1)
-        tied = ((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < np.inf)).any(axis=-1)
+        tied = np.asarray(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < np.inf)).any(axis=-1))
         return order + np.arange(0, speed.size, n)[:, None], tied
     packed = np.where(feasible & (speed > 0), speed, 0.0).view(np.int64)
     low = np.int64((1 << index_bits) - 1)
@@ -158,7 +158,7 @@ def _speed_order(speed: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, n
     packed.sort(axis=-1)
     infeasible = _SIGN_FREE_INF & ~low  # key of a speed of 0 (infeasible), before its index bits
     # neighbours whose keys differ only in the index bits tie (a false alarm only costs an exact re-sort)
-    tied = ((np.diff(packed, axis=-1) <= low) & (packed[:, 1:] < infeasible)).any(axis=-1)
+    tied = np.asarray(((np.diff(packed, axis=-1) <= low) & (packed[:, 1:] < infeasible)).any(axis=-1))
     packed &= low
     packed += np.arange(0, speed.size, n)[:, None]
     return packed, tied
