@@ -150,7 +150,7 @@ def _speed_order(speed: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, n
         ordered = np.take_along_axis(keys, order, axis=-1)
         tied = np.asarray(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < np.inf)).any(axis=-1))
         return order + np.arange(0, speed.size, n)[:, None], tied
-    packed = np.where(feasible & (speed > 0), speed, 0.0).view(np.int64)
+    packed = np.where(feasible, speed, 0.0).view(np.int64)  # a feasible point's speed is finite and > 0
     low = np.int64((1 << index_bits) - 1)
     np.subtract(_SIGN_FREE_INF, packed, out=packed)  # descending speed = ascending key
     packed &= ~low
