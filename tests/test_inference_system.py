@@ -101,6 +101,7 @@ def test_maturity_fit_recovers_known_factors_and_falls_back_where_rows_are_few()
     factors = sv.fit_maturity(rows, tables, TRUE, ASSUMED)
     assert factors["Red/fp8"]["factor"] == pytest.approx(0.7, rel=0.01)
     assert factors["Red/fp8"]["rounds"] == "v5.0"  # the latest round with enough rows
+    assert not factors["Red/fp8"]["at_bound"]
     assert "Red/fp4" not in factors and "Blue" not in factors  # one row each: too few
     values, sources = sv.maturity_of(
         pl.DataFrame({"maturity_key": ["Red/fp4", "Blue/bf16"], "vendor": ["Red", "Blue"]}), factors

@@ -126,8 +126,10 @@ def fit_maturity(rows: pl.DataFrame, tables, eff: Efficiency, assumptions: Assum
         for key in sorted(set(fit[column])):
             mask = _latest_round_rows((fit[column] == key).to_numpy() & known, rounds, assumptions.maturity_min_rows)
             if mask.any():
+                factor = fitted(mask)
                 factors[key] = {
-                    "factor": fitted(mask),
+                    "factor": factor,
+                    "at_bound": bool(np.isclose(bounds, factor, rtol=2e-3).any()),  # the data pushed it to a limit
                     "rows": int(mask.sum()),
                     "rounds": ", ".join(f"v{r:.1f}" for r in sorted(set(rounds[mask]))),
                     "engines": _engines(fit, mask),
