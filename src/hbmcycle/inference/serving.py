@@ -17,9 +17,11 @@ sequences running, prefills on average ``P = C I (1 - h) / O`` fresh prompt toke
     t_iter   = max(t_mem, t_comp) + t_comm(n) + t_step0 + n_layers t_layer0 + C t_seq0
 
 with eta_gemm = eta_pf when the iteration carries prompt tokens (its GEMMs have M = n rows,
-the prefill regime), else eta_c; ``m`` the fitted software-maturity factor of the stack (vendor x precision; 1 when not
-fitted) and ``pairs`` the causal (query, key) pairs of the fresh prompt tokens. Output tokens/s
-of the group = C / t_iter; per user, 1 / t_iter; TPOT (median) = t_iter.
+the prefill regime), else eta_c; ``m`` the fitted software-maturity factor of the stack
+(vendor x precision; 1 when not fitted); ``pairs`` the causal (query, key) pairs of the fresh
+prompt tokens; t_comm the tensor-parallel all-reduces, or for a MoE model on G > 1 the
+expert-parallel all-to-all with the busiest device's extra expert load (``expert_parallel``).
+Output tokens/s of the group = C / t_iter; per user, 1 / t_iter; TPOT (median) = t_iter.
 
 Latency. The chunked-prefill budget ``T`` tokens per iteration leaves ``T - C`` for prompts, so
 a prompt needs ``k = ceil(I (1 - h) / (T - C))`` iterations of a full budget (``t_full``):
