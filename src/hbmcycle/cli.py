@@ -19,11 +19,13 @@ def _mount_area_clis() -> None:
     from hbmcycle.data.cli import app as data_app
     from hbmcycle.hetero.cli import app as hetero_app
     from hbmcycle.inference.cli import frontier_command, model_app, predict_command
+    from hbmcycle.inference.serve_cli import serve_command
     from hbmcycle.market.cli import app as hbm_app
 
     app.add_typer(data_app, name="data", help="Validate, build and inspect the database.")
     app.command("predict")(predict_command)
     app.command("frontier")(frontier_command)
+    app.command("serve")(serve_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
     cycle_app.command("backtest")(backtest_command)
     app.add_typer(
