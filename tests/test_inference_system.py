@@ -101,6 +101,7 @@ def test_maturity_fit_recovers_known_factors_and_falls_back_where_rows_are_few()
     factors = sv.fit_maturity(rows, tables, TRUE, ASSUMED)
     assert factors["Red/fp8"]["factor"] == pytest.approx(0.7, rel=0.01)
     assert factors["Red/fp8"]["rounds"] == "v5.0"  # the latest round with enough rows
+    assert not factors["Red/fp8"]["at_bound"]
     assert "Red/fp4" not in factors and "Blue" not in factors  # one row each: too few
     values, sources = sv.maturity_of(
         pl.DataFrame({"maturity_key": ["Red/fp4", "Blue/bf16"], "vendor": ["Red", "Blue"]}), factors
@@ -190,3 +191,23 @@ def test_validate_level_system_prints_the_split_and_errors(use_shipped_db, shipp
     assert "Spearman" in result.output and "later rounds and InferenceX" in result.output
     bad = runner.invoke(app, ["model", "validate", "--level", "rack"])
     assert bad.exit_code == 2 and "valid: step, system" in bad.output
+
+
+def test_predict_memory_utilization_sets_the_reserve(use_shipped_db, shipped_constants):
+    args = [
+        "predict",
+        "--accelerator",
+        "h200",
+        "--model",
+        "Llama-3.1-8B",
+        "--batch",
+        "1",
+        "--context",
+        "4096",
+        "--json",
+    ]
+    default = json.loads(runner.invoke(app, args).stdout)["max_batch"]
+    half = json.loads(runner.invoke(app, [*args, "--memory-utilization", "0.5"]).stdout)["max_batch"]
+    assert half < default
+    bad = runner.invoke(app, [*args, "--memory-utilization", "1.5"])
+    assert bad.exit_code == 2 and "out of range" in bad.output

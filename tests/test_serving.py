@@ -120,18 +120,49 @@ def test_assumptions_reject_values_outside_their_range(field):
         ASSUMED.replace(**{field: 1e9})
 
 
-def test_assumptions_file_lists_every_field_with_a_basis():
-    schema = assumptions.schema()
-    assert list(schema) == list(ASSUMED.as_dict())
-    assert all(spec["basis"].strip() for spec in schema.values())
+def test_assumptions_file_and_record_agree_and_every_entry_has_a_basis():
+    from hbmcycle import assumptions as house
+
+    rows = house.table(assumptions.ASSUMPTIONS_FILE)
+    assert [r["name"] for r in rows] == list(ASSUMED.as_dict())
+    assert all(r["basis"].strip() and r["unit"] for r in rows)
+    with pytest.raises(assumptions.AssumptionError, match="valid: memory_utilization"):
+        ASSUMED.replace(memory_utilisation=0.8)
 
 
-def test_a_broken_assumptions_document_names_every_problem():
-    doc = {
-        "parameters": {
-            "memory_utilization": {"type": "float", "unit": "x", "min": 0, "max": 1, "default": 2, "basis": "b"}
-        }
-    }
-    with pytest.raises(assumptions.AssumptionError) as err:
-        assumptions.check(doc)
-    assert "parameters must be exactly" in str(err.value) and "outside" in str(err.value)
+def test_expert_parallelism_pays_all_to_all_and_load_imbalance_only_for_moe_groups():
+    moe_model, hw = _setup("toy-moe", "toy_chip_fast", "fp8")
+    dense, _ = _setup("toy-dense", "toy_chip_fast", "fp8")
+    args = (_traffic(), 64.0)
+    even = serve(moe_model, hw, *args, 8.0, 1.0, 1.0, TRUE, moe=(1.0, 0.0))
+    skewed = serve(moe_model, hw, *args, 8.0, 1.0, 1.0, TRUE, moe=(1.5, 0.0))
+    assert (skewed.iteration_s > even.iteration_s).all()
+    one = serve(moe_model, hw, *args, 1.0, 1.0, 1.0, TRUE, moe=(1.5, 0.0))
+    np.testing.assert_allclose(one.iteration_s, serve(moe_model, hw, *args, 1.0, 1.0, 1.0, TRUE).iteration_s)
+    np.testing.assert_allclose(
+        serve(dense, hw, *args, 8.0, 1.0, 1.0, TRUE, moe=(1.5, 0.0)).iteration_s,
+        serve(dense, hw, *args, 8.0, 1.0, 1.0, TRUE).iteration_s,
+    )
+
+
+def test_all_to_all_volume_by_hand():
+    """64 tokens on 4 devices, k = 2, hidden 4096, 2-byte activations, 10 layers, 1e11 B/s, no latency.
+
+    Per device and direction: 16 x 2 x 4096 x 2 x 3/4 = 196,608 B -> 1.96608 us; x 2 (dispatch, combine) x 10 layers.
+    """
+    from hbmcycle.inference.expert_parallel import all_to_all_seconds
+
+    moe_model, _ = _setup("toy-moe", "toy_chip_fast", "fp8")
+    seconds = all_to_all_seconds(64.0, moe_model, 4.0, 1e11, 0.0, 2.0)
+    assert seconds[0] == pytest.approx(10 * 2 * 196_608 / 1e11)
+
+
+@pytest.mark.parametrize("disaggregated", [False, True])
+def test_serving_frontier_trades_speed_for_throughput(disaggregated):
+    from hbmcycle.inference.serving_frontier import serving_frontier
+
+    model, hw = _setup()
+    frontier = serving_frontier(model, hw, custom(1000, 200), 8, 1.0, 1.0, TRUE, ASSUMED, disaggregated=disaggregated)
+    ordered = frontier.sort("per_user_tokens_per_s")
+    assert ordered.height >= 3
+    assert (ordered["tokens_per_s_per_accelerator"].diff().drop_nulls() <= 1e-9).all()

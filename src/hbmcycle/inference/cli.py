@@ -58,6 +58,17 @@ def _constants(refit: bool = False) -> constants.EngineConstants:
         _fail(f"calibration failed: {exc}")
 
 
+def _with_memory_utilization(eff, memory_utilization: float | None):
+    """The efficiencies with the reserve set by ``--memory-utilization`` (range-checked), or unchanged."""
+    if memory_utilization is None:
+        return eff
+    try:
+        assumptions.load().replace(memory_utilization=memory_utilization)
+    except assumptions.AssumptionError as exc:
+        _fail(f"--memory-utilization: {exc}")
+    return replace(eff, reserve_fraction=1.0 - memory_utilization)
+
+
 def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
     """Resolve names and precisions into (model arrays, hardware arrays, bytes/weight, bytes/KV element)."""
     accelerators, models = _tables("accelerators", "llm_models")
@@ -101,12 +112,7 @@ def predict_command(
     arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
-    if memory_utilization is not None:
-        try:
-            utilization = assumptions.load().replace(memory_utilization=memory_utilization).memory_utilization
-        except (ValueError, assumptions.AssumptionError) as exc:
-            _fail(f"--memory-utilization: {exc}")
-        eff = replace(eff, reserve_fraction=1.0 - utilization)
+    eff = _with_memory_utilization(eff, memory_utilization)
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:

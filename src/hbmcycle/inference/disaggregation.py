@@ -21,7 +21,7 @@ import numpy as np
 
 from hbmcycle.inference.hardware import usable_group
 from hbmcycle.inference.serving import LN10, iteration_seconds, serve
-from hbmcycle.inference.system import concurrency_grid, group_sizes
+from hbmcycle.inference.system import concurrency_grid, group_sizes, moe_settings
 
 PREFILL_UTILISATIONS = np.array([0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
 
@@ -34,8 +34,9 @@ def best_disaggregated(model, hw, spec, limits, gpus, weight_bytes, kv_bytes, ef
     cap, chunk = float(assumptions.engine_batch_cap), float(assumptions.prefill_chunk_tokens)
     conc = concurrency_grid(cap).reshape(1, -1, 1)
     rho = PREFILL_UTILISATIONS.reshape(1, 1, -1)
-    decode = serve(model, hw, decode_traffic, conc, groups, weight_bytes, kv_bytes, eff, maturity, chunk)
-    args = (traffic, groups, weight_bytes, kv_bytes, eff, maturity)
+    moe = moe_settings(assumptions)
+    decode = serve(model, hw, decode_traffic, conc, groups, weight_bytes, kv_bytes, eff, maturity, chunk, moe)
+    args = (traffic, groups, weight_bytes, kv_bytes, eff, maturity, moe)
     t_chunk = iteration_seconds(model, hw, 0.0, chunk, *args)[0]
     prefill_rate = chunk / (groups * t_chunk)
     fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)

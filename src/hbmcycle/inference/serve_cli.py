@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
+from typing import NoReturn
 
 import numpy as np
 import polars as pl
@@ -25,13 +27,13 @@ from hbmcycle.inference.economics import rental_price, tokens_per_s_per_megawatt
 from hbmcycle.inference.hardware import UnsupportedError, hardware_arrays
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
 from hbmcycle.inference.system import Limits, best_point
-from hbmcycle.inference.system_validation import maturity_of
+from hbmcycle.inference.system_validation import maturity_for
 
 console = Console()
 TABLES = ("accelerators", "llm_models", "workloads", "rental_prices")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code=2)
 
@@ -104,58 +106,64 @@ def serve_command(
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Output tokens/s, TTFT and TPOT of the best configuration under the scenario's latency limits."""
+    if disaggregated and concurrency:
+        _fail("--concurrency applies to colocated serving; drop it or drop --disaggregated")
     tables = _load_tables()
     try:
         assumed = load() if memory_utilization is None else load().replace(memory_utilization=memory_utilization)
         spec = _workload(tables, workload, isl, osl, assumed)
         weights = check_precision(weights, WEIGHT_PRECISIONS, "weights")
-        kv = check_precision(kv or ("bf16" if weights == "bf16" else "fp8"), KV_PRECISIONS, "KV-cache")
+        kv_precision = check_precision(kv or ("bf16" if weights == "bf16" else "fp8"), KV_PRECISIONS, "KV-cache")
         limits = _limits(spec, scenario.strip().lower(), ttft_ms, tpot_ms)
-        accel_row = names.resolve(tables["accelerators"], accelerator, "accelerator_id", "product", "accelerator")
-        model_name = model or spec.model_id
-        if not model_name:
-            _fail(f"workload {spec.workload_id} names no model; give --model")
-        model_row = names.resolve(tables["llm_models"], model_name, "model_id", "name", "model")
-        accel = tables["accelerators"][accel_row]
+        accel, arrays = _resolve(tables, accelerator, model or spec.model_id, spec.workload_id)
         hw = hardware_arrays(accel, weights)
-        arrays = model_arrays(tables["llm_models"][model_row])
     except (ValueError, AssumptionError, UnsupportedError) as exc:
         _fail(str(exc))
-    fitted = constants.current()
-    key = pl.DataFrame({"maturity_key": [f"{accel['vendor'][0]}/{weights}"], "vendor": [accel["vendor"][0]]})
-    maturity, source = maturity_of(key, fitted.maturity)
-    eff = fitted.efficiency.__class__(
-        **{**fitted.efficiency.as_dict(), "reserve_fraction": 1.0 - assumed.memory_utilization}
-    )
-    args = (arrays, hw, spec, limits, gpus, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv], eff, assumed)
-    point = (
-        best_disaggregated(*args, float(maturity[0]))
-        if disaggregated
-        else best_point(*args, float(maturity[0]), concurrency)
-    )
+    fitted = _fitted()
+    m, source = maturity_for(fitted.maturity, accel["vendor"][0], weights)
+    eff = replace(fitted.efficiency, reserve_fraction=1.0 - assumed.memory_utilization)
+    args = (arrays, hw, spec, limits, gpus, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv_precision], eff, assumed)
+    point = best_disaggregated(*args, m) if disaggregated else best_point(*args, m, concurrency)
     if point is None:
-        _fail(
-            f"no configuration of {gpus} x {hw.product[0]} serves {arrays.model_id[0]} ({weights}) on "
-            f"{spec.workload_id} within the {scenario} limits; try more --gpus, a lower precision or looser limits"
-        )
-    result = {
-        "accelerator_id": str(hw.accelerator_id[0]),
-        "model_id": str(arrays.model_id[0]),
+        _fail(f"no configuration of {gpus} x {hw.product[0]} serves {arrays.model_id[0]} ({weights}) on {spec.workload_id} "
+              f"within the {scenario} limits; try more --gpus, a lower precision or looser limits")  # fmt: skip
+    query = {
         "workload_id": spec.workload_id,
         "scenario": scenario,
         "weights": weights,
-        "kv": kv,
+        "kv": kv_precision,
         "gpus": gpus,
+    }
+    provenance = {"maturity": m, "maturity_from": source, "memory_utilization": assumed.memory_utilization}
+    result = {
+        "accelerator_id": str(hw.accelerator_id[0]),
+        "model_id": str(arrays.model_id[0]),
+        **query,
         "disaggregated": disaggregated,
         **point,
         **_economics(tables, hw, point["tokens_per_s_per_accelerator"]),
-        "maturity": float(maturity[0]),
-        "maturity_from": source[0],
-        "memory_utilization": assumed.memory_utilization,
+        **provenance,
         "assumed": list(spec.assumed),
         "calibration": fitted.label,
     }
     _print(result, json_output)
+
+
+def _resolve(tables, accelerator: str, model_name: str, workload_id: str):
+    """(the accelerator's row, the model's arrays); ValueError naming the valid choices."""
+    if not model_name:
+        raise ValueError(f"workload {workload_id} names no model; give --model")
+    accel_row = names.resolve(tables["accelerators"], accelerator, "accelerator_id", "product", "accelerator")
+    model_row = names.resolve(tables["llm_models"], model_name, "model_id", "name", "model")
+    return tables["accelerators"][accel_row], model_arrays(tables["llm_models"][model_row])
+
+
+def _fitted() -> constants.EngineConstants:
+    try:
+        return constants.current()
+    except (KeyError, ValueError) as exc:
+        typer.echo(f"error: engine constants could not be fitted: {exc}", err=True)
+        raise typer.Exit(code=1) from None
 
 
 def _print(result: dict, json_output: bool) -> None:

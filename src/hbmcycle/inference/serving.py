@@ -17,9 +17,11 @@ sequences running, prefills on average ``P = C I (1 - h) / O`` fresh prompt toke
     t_iter   = max(t_mem, t_comp) + t_comm(n) + t_step0 + n_layers t_layer0 + C t_seq0
 
 with eta_gemm = eta_pf when the iteration carries prompt tokens (its GEMMs have M = n rows,
-the prefill regime), else eta_c; ``m`` the fitted software-maturity factor of the stack (vendor x precision; 1 when not
-fitted) and ``pairs`` the causal (query, key) pairs of the fresh prompt tokens. Output tokens/s
-of the group = C / t_iter; per user, 1 / t_iter; TPOT (median) = t_iter.
+the prefill regime), else eta_c; ``m`` the fitted software-maturity factor of the stack
+(vendor x precision; 1 when not fitted); ``pairs`` the causal (query, key) pairs of the fresh
+prompt tokens; t_comm the tensor-parallel all-reduces, or for a MoE model on G > 1 the
+expert-parallel all-to-all with the busiest device's extra expert load (``expert_parallel``).
+Output tokens/s of the group = C / t_iter; per user, 1 / t_iter; TPOT (median) = t_iter.
 
 Latency. The chunked-prefill budget ``T`` tokens per iteration leaves ``T - C`` for prompts, so
 a prompt needs ``k = ceil(I (1 - h) / (T - C))`` iterations of a full budget (``t_full``):
@@ -37,6 +39,7 @@ from typing import NamedTuple
 import numpy as np
 
 from hbmcycle.inference.architecture import ModelArrays
+from hbmcycle.inference.expert_parallel import all_to_all_seconds, expert_share
 from hbmcycle.inference.hardware import HardwareArrays
 from hbmcycle.inference.parallel import tensor_parallel_seconds
 from hbmcycle.inference.step_time import Efficiency
@@ -82,17 +85,25 @@ def causal_pairs(model: ModelArrays, prompt_tokens, cached_tokens) -> np.ndarray
 
 
 def iteration_seconds(
-    model, hw, concurrency, prefill_tokens, traffic: Traffic, group, weight_bytes, kv_bytes, eff, maturity
+    model, hw, concurrency, prefill_tokens, traffic: Traffic, group, weight_bytes, kv_bytes, eff, maturity, moe=None
 ):
-    """(t_iter, t_mem, t_comp) of one iteration with ``concurrency`` decodes and ``prefill_tokens`` prompt tokens."""
+    """(t_iter, t_mem, t_comp) of one iteration with ``concurrency`` decodes and ``prefill_tokens`` prompt tokens.
+
+    ``moe`` = (imbalance, all-to-all latency s): MoE models on a group of G > 1 run expert
+    parallelism (:mod:`expert_parallel`); None keeps the tensor-parallel all-reduce for all.
+    """
     c = np.asarray(concurrency, dtype=float)
     p = np.asarray(prefill_tokens, dtype=float)
     group = np.asarray(group, dtype=float)
     fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
     cached_ctx = model.cached_tokens(traffic.input_tokens + traffic.output_tokens / 2.0)
     tokens = c + p
+    imbalance, all_to_all_latency_s = moe if moe is not None else (1.0, 0.0)
+    expert_parallel = (model.experts > 0) & (group > 1.0) & (moe is not None)
+    extra = np.where(expert_parallel, imbalance - 1.0, 0.0)  # the busiest device's extra expert load
+    expert_read, expert_mm = expert_share(model, tokens)
     kv_elements = (c * cached_ctx + p) * model.kv_elements_per_token
-    memory_bytes = model.weight_params_read(tokens) * (weight_bytes / eff.bandwidth)
+    memory_bytes = (model.weight_params_read(tokens) + extra * expert_read) * (weight_bytes / eff.bandwidth)
     memory_bytes = memory_bytes + kv_elements * (kv_bytes / eff.kv_bandwidth)
     memory_s = memory_bytes / (group * hw.bandwidth_bytes_s * maturity)
     requests = p / np.where(fresh > 0, fresh, 1.0)  # prompts whose prefill this iteration carries
@@ -101,13 +112,18 @@ def iteration_seconds(
     # prefill rows measured), so they run at the prefill efficiency; decode-only iterations
     # (P = 0) at the decode efficiency. Attention keeps its own kind's efficiency.
     gemm_efficiency = np.where(p > 0, eff.prefill_compute, eff.compute)
-    gemm_flops = 2.0 * model.matmul_params * tokens
+    gemm_flops = 2.0 * (model.matmul_params + extra * expert_mm) * tokens
     decode_attention = c * model.attention_flops_per_context_token * cached_ctx
     prefill_attention = requests * model.attention_flops_per_context_token * pairs
     work = gemm_flops / gemm_efficiency + decode_attention / eff.compute + prefill_attention / eff.prefill_compute
     compute_s = work / (group * hw.peak_flops_s * maturity)
-    comm_s = tensor_parallel_seconds(
-        tokens, model.hidden_size, model.layers, group, hw.link_bytes_s, eff.allreduce_latency_s, eff.activation_bytes
+    link = (hw.link_bytes_s, eff.activation_bytes)
+    comm_s = np.where(
+        expert_parallel,
+        all_to_all_seconds(tokens, model, group, link[0], all_to_all_latency_s, link[1]),
+        tensor_parallel_seconds(
+            tokens, model.hidden_size, model.layers, group, link[0], eff.allreduce_latency_s, link[1]
+        ),
     )
     overhead_s = eff.step_overhead_s + model.layers * eff.layer_overhead_s + c * eff.sequence_overhead_s
     return np.maximum(memory_s, compute_s) + comm_s + overhead_s, memory_s, compute_s
@@ -135,13 +151,18 @@ def serve(
     eff: Efficiency,
     maturity=1.0,
     chunk_tokens: float = 8192.0,
+    moe: tuple[float, float] | None = None,
 ) -> ServingPoint:
-    """Steady-state throughput and latencies at every broadcast point (formulas in the module docstring)."""
+    """Steady-state throughput and latencies at every broadcast point (formulas in the module docstring).
+
+    ``moe`` = (load imbalance, all-to-all latency s) switches MoE models on groups of G > 1 to
+    expert parallelism with attention data parallelism (:mod:`expert_parallel`).
+    """
     c = np.asarray(concurrency, dtype=float)
     group = np.asarray(group, dtype=float)
     fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
     prefill = c * fresh / traffic.output_tokens
-    args = (traffic, group, weight_bytes, kv_bytes, eff, maturity)
+    args = (traffic, group, weight_bytes, kv_bytes, eff, maturity, moe)
     iteration, memory_s, compute_s = iteration_seconds(model, hw, c, prefill, *args)
     room = np.maximum(chunk_tokens - c, 1.0)  # prompt tokens an iteration can take
     full, _, _ = iteration_seconds(model, hw, c, np.maximum(prefill, room), *args)

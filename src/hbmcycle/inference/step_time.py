@@ -160,7 +160,7 @@ def decode_step(
     step_s += comm_s + overhead_s  # both smaller than the grid: add them to each other first
     fits = max_batch(model, hw, context, group_size, weight_bytes, kv_bytes, eff.reserve_fraction)
     bound = (memory_s < compute_s).view(np.int8) + np.int8(BANDWIDTH)  # COMPUTE = BANDWIDTH + 1
-    bound[batch > fits] = CAPACITY
+    np.copyto(bound, np.int8(CAPACITY), where=batch > fits)  # faster than boolean-index assignment
     per_user = 1.0 / step_s
     tokens_per_s = per_user * batch
     return DecodeStep(

@@ -33,6 +33,11 @@ class Limits:
     min_per_user_tokens_per_s: float = 0.0
 
 
+def moe_settings(assumptions: Assumptions) -> tuple[float, float]:
+    """(load imbalance, all-to-all latency s) of expert-parallel MoE serving."""
+    return assumptions.moe_load_imbalance, assumptions.all_to_all_latency_s
+
+
 def concurrency_grid(cap: float, points: int = 96) -> np.ndarray:
     """Geometric sweep 1 ... ``cap`` running sequences (unique integers)."""
     return np.unique(np.round(np.geomspace(1.0, max(cap, 1.0), points)))
@@ -65,8 +70,9 @@ def best_point(
     cap = float(assumptions.engine_batch_cap)
     conc = np.array([[float(concurrency)]]) if concurrency else concurrency_grid(cap).reshape(1, -1)
     point = serve(
-        model, hw, spec.traffic(), conc, groups, weight_bytes, kv_bytes, eff, maturity, assumptions.prefill_chunk_tokens
-    )
+        model, hw, spec.traffic(), conc, groups, weight_bytes, kv_bytes, eff, maturity,
+        assumptions.prefill_chunk_tokens, moe_settings(assumptions),
+    )  # fmt: skip
     fits = (conc <= point.max_concurrency) & (conc <= cap) & usable_group(hw, groups)
     fast = (point.ttft_p90_s * 1e3 <= limits.ttft_ms) & (point.tpot_p90_s * 1e3 <= limits.tpot_ms)
     fast &= 1.0 / point.tpot_s >= limits.min_per_user_tokens_per_s

@@ -59,6 +59,11 @@ def print_system_validation(fitted, json_output: bool) -> None:
     console.print(out)
     for by in ("split", "scenario", "vendor", "round"):
         _print_summary(sv.summary(table, by), by)
+    for key, fit in fitted.maturity.items():
+        flag = "  (at its bound: the fit wanted a value outside the allowed range)" if fit.get("at_bound") else ""
+        console.print(
+            f"maturity {key}: {fit['factor']:.3f} from {fit['rows']} rows ({fit['rounds']}; {fit['engines']}){flag}"
+        )
     head = sv.headline(table)
     console.print(
         f"MLPerf Llama-2-70B Offline, latest validation round per accelerator ({head['rows'].height} accelerators): "

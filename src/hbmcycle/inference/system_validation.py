@@ -79,17 +79,21 @@ def _row_query(row: dict, tables: dict[str, pl.DataFrame], assumptions: Assumpti
     return model_arrays(model_rows), hw, spec, limits, int(row["gpus"]), w, kv
 
 
-def queries(rows: pl.DataFrame, tables: dict[str, pl.DataFrame], assumptions: Assumptions) -> list[tuple]:
+def queries(rows: pl.DataFrame, tables: dict[str, pl.DataFrame], assumptions: Assumptions) -> list[tuple | None]:
     """The engine inputs of every row (model, hardware, workload, limits, gpus, bytes/weight, bytes/KV element)."""
     return [_row_query(row, tables, assumptions) for row in rows.iter_rows(named=True)]
 
 
-def predict(prepared: list[tuple], eff: Efficiency, maturity: np.ndarray, assumptions: Assumptions) -> list:
+def predict(prepared: list[tuple | None], eff: Efficiency, maturity: np.ndarray, assumptions: Assumptions) -> list:
     """Best point (dict or None) per prepared row with the row's maturity factor."""
-    return [
-        None if query is None else best_point(*query[:7], eff, assumptions, float(m))
-        for query, m in zip(prepared, maturity)
-    ]
+    out: list[dict | None] = []
+    for query, m in zip(prepared, maturity):
+        if query is None:
+            out.append(None)
+            continue
+        model, hw, spec, limits, gpus, w, kv = query
+        out.append(best_point(model, hw, spec, limits, gpus, w, kv, eff, assumptions, float(m)))
+    return out
 
 
 def _throughputs(points: list) -> np.ndarray:
@@ -122,8 +126,10 @@ def fit_maturity(rows: pl.DataFrame, tables, eff: Efficiency, assumptions: Assum
         for key in sorted(set(fit[column])):
             mask = _latest_round_rows((fit[column] == key).to_numpy() & known, rounds, assumptions.maturity_min_rows)
             if mask.any():
+                factor = fitted(mask)
                 factors[key] = {
-                    "factor": fitted(mask),
+                    "factor": factor,
+                    "at_bound": bool(np.isclose(bounds, factor, rtol=2e-3).any()),  # the data pushed it to a limit
                     "rows": int(mask.sum()),
                     "rounds": ", ".join(f"v{r:.1f}" for r in sorted(set(rounds[mask]))),
                     "engines": _engines(fit, mask),
@@ -156,6 +162,14 @@ def maturity_of(rows: pl.DataFrame, factors: dict[str, dict]) -> tuple[np.ndarra
         values.append(factors[chosen]["factor"] if chosen else 1.0)
         sources.append(chosen or "none (1.0)")
     return np.array(values), sources
+
+
+def maturity_for(factors: dict[str, dict], vendor: str, precision: str) -> tuple[float, str]:
+    """(factor, where it came from) for one vendor and weight precision (see :func:`maturity_of`)."""
+    values, sources = maturity_of(
+        pl.DataFrame({"maturity_key": [f"{vendor}/{precision}"], "vendor": [vendor]}), factors
+    )
+    return float(values[0]), sources[0]
 
 
 def validation_table(tables, eff: Efficiency, factors: dict[str, dict], assumptions: Assumptions) -> pl.DataFrame:
