@@ -102,12 +102,13 @@ def test_hbm_growth_share_of_doubling_steps():
     assert out["hbm_must_double"] == v.FAILS  # the one step is x1.25
 
 
-def test_pc_dram_hole_cannot_be_checked_and_latest_value_is_compared():
-    pc = pl.DataFrame({"year": [2012, 2025], "device": ["pc", "pc"], "avg_dram_gb": [5.1, 12.6]})
-    seeds = {
-        "pc_dram_now": seed("pc_dram_now", 23),
-        "pc_dram_decade_start": seed("pc_dram_decade_start", 7, 8),
-        "pc_dram_3x_decade": seed("pc_dram_3x_decade", 3),
-    }
-    out = {c.claim_id: c.verdict for c in facts.pc_dram_claims(seeds, {"pc_dram": pc})}
-    assert out == {"pc_dram_now": v.FAILS, "pc_dram_decade_start": v.UNCHECKABLE, "pc_dram_3x_decade": v.UNCHECKABLE}
+def test_dram_history_verdicts_come_from_the_cycle_package(use_shipped_db):
+    from hbmcycle.claims.seed import seeds
+    from hbmcycle.data import db
+
+    t = db.read_tables(facts.FACT_TABLES)
+    out = {c.claim_id: c for c in facts.dram_history_claims(seeds(t["seed_claims"]), t)}
+    assert {"ddr3_to_ddr5_15_years", "prior_upcycles_20pct", "dram_cycle_thirty_years"} <= set(out)
+    # pc_dram holds notebooks only: the three PC claims share the cycle package's out-of-scope verdict
+    pcs = [out[c] for c in ("pc_dram_decade_start", "pc_dram_now", "pc_dram_3x_decade")]
+    assert {c.verdict for c in pcs} == {v.OUT_OF_SCOPE} and len({c.evidence for c in pcs}) == 1

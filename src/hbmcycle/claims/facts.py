@@ -16,11 +16,23 @@ import polars as pl
 from hbmcycle import assumptions
 from hbmcycle import verdicts as v
 from hbmcycle.claims.seed import Seed, judged
-from hbmcycle.cycle.history import turning_points
+from hbmcycle.cycle import claims as cycle_claims
+from hbmcycle.cycle import history
+from hbmcycle.cycle.backtest import annual_industry_revenue
 from hbmcycle.inference.architecture import model_arrays
+from hbmcycle.verdicts import ClaimVerdict
 
 ASSUMPTIONS_PATH = Path(__file__).with_name("assumptions.yaml")
-FACT_TABLES = ("accelerators", "systems", "llm_models", "hbm_vendors", "dram_market", "ddr_generations", "pc_dram")
+FACT_TABLES = (
+    "accelerators",
+    "systems",
+    "llm_models",
+    "hbm_vendors",
+    "dram_market",
+    "ddr_generations",
+    "pc_dram",
+    "seed_claims",
+)
 
 
 def settings() -> dict:
@@ -207,8 +219,7 @@ def kv_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
 
 
 def industry_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
-    """Three HBM suppliers, thirty years of DRAM cycles, DDR3 to DDR5, 20 %+ bit growth in up-cycles."""
-    cfg = settings()
+    """Three HBM suppliers (the DRAM-history claims are judged by :mod:`hbmcycle.cycle.claims`)."""
     vendors = sorted(set(t["hbm_vendors"]["vendor"]) - {"industry", "vendor", "other"})
     seed = seeds["hbm_three_suppliers"]
     out = [
@@ -223,127 +234,6 @@ def industry_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
             would_change="CXMT or another vendor entering the table",
         )
     ]
-    return [
-        *out,
-        _cycle_claim(seeds["dram_cycle_thirty_years"], t["dram_market"], cfg),
-        _ddr_claim(seeds["ddr3_to_ddr5_15_years"], t["ddr_generations"], cfg),
-        _upcycle_claim(seeds["prior_upcycles_20pct"], t["dram_market"], cfg),
-    ]
-
-
-def _cycle_claim(seed: Seed, market: pl.DataFrame, cfg: dict):
-    revenue = market.filter(
-        (pl.col("company") == "industry") & (pl.col("kind") == "actual") & pl.col("quarter").is_null()
-    )
-    revenue = revenue.drop_nulls("dram_revenue_usd_b").sort("year")
-    years, values = revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy().astype(float)
-    troughs = turning_points(years, values).filter(pl.col("kind") == "trough") if len(years) > 2 else pl.DataFrame()
-    span = cfg["post_year"] - float(years.min()) if len(years) else float("nan")
-    return judged(
-        seed,
-        verdict=v.by_flags([span >= seed.value * (1 - cfg["count_tolerance"]), troughs.height >= 3]),
-        scope="DRAM industry revenue, actuals",
-        evidence=f"series from {years.min()} ({span:g} years before "
-        f"{cfg['post_year']}), {troughs.height} troughs: {', '.join(str(y) for y in troughs['year'].to_list())}",
-        evidence_kind="data",
-        threshold=f"a span of about {seed.value:g} years with at least three troughs",
-        sources="dram_market",
-        would_change="revenue before 1995 (missing) or a different swing threshold",
-    )
-
-
-def _ddr_claim(seed: Seed, gen: pl.DataFrame, cfg: dict):
-    gaps = {
-        col: _value(gen, "generation", "DDR5", col) - _value(gen, "generation", "DDR3", col)
-        for col in ("first_mass_production_year",)
-    }
-    jedec = (
-        gen.filter(pl.col("generation") == "DDR5")["jedec_date"][0]
-        - gen.filter(pl.col("generation") == "DDR3")["jedec_date"][0]
-    ).days / 365.25
-    gaps["jedec_date"] = jedec
-    return judged(
-        seed,
-        verdict=v.by_flags([close(seed.value, g, cfg["count_tolerance"]) for g in gaps.values()]),
-        scope="DDR3 to DDR5",
-        evidence="; ".join(f"{k}: {g:.1f} years" for k, g in gaps.items()),
-        evidence_kind="data",
-        threshold=f"within +-{cfg['count_tolerance']:.0%}",
-        sources="ddr_generations",
-        would_change="counting to DDR5's mainstream year rather than its launch",
-    )
-
-
-def _upcycle_claim(seed: Seed, market: pl.DataFrame, cfg: dict):
-    rows = market.filter((pl.col("company") == "industry") & pl.col("quarter").is_null()).sort("year")
-    revenue = (
-        rows.filter(pl.col("kind") == "actual").drop_nulls("dram_revenue_usd_b").select("year", "dram_revenue_usd_b")
-    )
-    revenue = revenue.with_columns(growth=pl.col("dram_revenue_usd_b").pct_change())
-    bits = (
-        rows.filter(pl.col("kind") == "actual")
-        .drop_nulls("bit_demand_growth_pct")
-        .select("year", "bit_demand_growth_pct")
-    )
-    up = revenue.filter(pl.col("growth") > 0).join(bits, on="year")
-    share = float((up["bit_demand_growth_pct"] >= seed.value * 100).mean()) if up.height else float("nan")
-    return judged(
-        seed,
-        verdict=v.by_share(share, cfg["share_holds"], cfg["share_fails"]),
-        scope="DRAM up-cycle years (industry revenue rising) with a bit-demand growth figure",
-        evidence=f"{up.height} years: "
-        + ", ".join(f"{y} {g:.0f}%" for y, g in zip(up["year"], up["bit_demand_growth_pct"])),
-        evidence_kind="data",
-        threshold=f">= {seed.value:.0%} in >= {cfg['share_holds']:.0%} of them holds",
-        sources="dram_market",
-        would_change="bit-growth figures for earlier up-cycles (about ten years are covered)",
-    )
-
-
-def pc_dram_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
-    """Average PC DRAM: 7-8 GB a decade ago, about 23 GB now, 3x in ten years (pc rows are notebooks only)."""
-    cfg = settings()
-    pc = t["pc_dram"].filter(pl.col("device") == "pc")
-    at = lambda year: _value(pc.with_columns(pl.col("year").cast(pl.Utf8)), "year", str(year), "avg_dram_gb")
-    now_year = int(pc["year"].max())
-    start_year = cfg["post_year"] - 10
-    now, start = at(now_year), at(start_year)
-    note = f"notebook PCs only; latest {now_year}: {now:g} GB; {start_year}: " + (
-        f"{start:g} GB" if math.isfinite(start) else "no row (2013-2022 hole)"
-    )
-    out = []
-    for claim_id, ok in (
-        ("pc_dram_now", close(seeds["pc_dram_now"].value, now, cfg["count_tolerance"]) if math.isfinite(now) else None),
-        (
-            "pc_dram_decade_start",
-            (
-                seeds["pc_dram_decade_start"].value * (1 - cfg["count_tolerance"])
-                <= start
-                <= seeds["pc_dram_decade_start"].high * (1 + cfg["count_tolerance"])
-            )
-            if math.isfinite(start)
-            else None,
-        ),
-        (
-            "pc_dram_3x_decade",
-            close(seeds["pc_dram_3x_decade"].value, now / start, cfg["count_tolerance"])
-            if math.isfinite(start)
-            else None,
-        ),
-    ):
-        seed = seeds[claim_id]
-        out.append(
-            judged(
-                seed,
-                verdict=v.UNCHECKABLE if ok is None else v.by_flags([ok]),
-                scope="average notebook PC DRAM",
-                evidence=note,
-                evidence_kind="data",
-                threshold=f"within +-{cfg['count_tolerance']:.0%}",
-                sources="pc_dram",
-                would_change="desktop PCs in the table, or the 2013-2022 years",
-            )
-        )
     return out
 
 
@@ -354,5 +244,36 @@ def all_facts(seeds: dict[str, Seed], t: dict[str, pl.DataFrame], generations) -
         + hbm_growth_claims(seeds, t, generations)
         + kv_claims(seeds, t)
         + industry_claims(seeds, t)
-        + pc_dram_claims(seeds, t)
+        + dram_history_claims(seeds, t)
     )
+
+
+def dram_history_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
+    """The DRAM-history verdicts of :mod:`hbmcycle.cycle.claims` (the memory_cycle report's), on the same filter.
+
+    pc_dram holds notebooks only, so the two PC claims that module does not return (today's
+    level, the decade's multiple) share its "not tested in scope" verdict and evidence.
+    """
+    revenue = annual_industry_revenue(t["dram_market"])
+    turns = history.turning_points(
+        revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy(), settings()["min_swing"]
+    )
+    growth = (
+        t["dram_market"]
+        .filter((pl.col("company") == "industry") & pl.col("quarter").is_null() & ~pl.col("is_forecast"))
+        .select("year", "bit_demand_growth_pct")
+        .drop_nulls()
+    )
+    phase_growth = history.phase_mean(
+        history.phases(turns), growth["year"].to_numpy(), growth["bit_demand_growth_pct"].to_numpy()
+    )
+    frame = cycle_claims.all_claims(t, turns, phase_growth)
+    found = [ClaimVerdict(**row) for row in frame.iter_rows(named=True)]
+    pc = next((c for c in found if c.claim_id == "pc_dram_decade_start"), None)
+    if pc is not None:
+        found += [
+            judged(seeds[cid], verdict=pc.verdict, scope=pc.scope, evidence=pc.evidence, evidence_kind=pc.evidence_kind,
+                   threshold=pc.threshold, sources=pc.sources, would_change=pc.would_change)
+            for cid in ("pc_dram_now", "pc_dram_3x_decade")
+        ]  # fmt: skip
+    return found
