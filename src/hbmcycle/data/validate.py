@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import math
 import re
@@ -218,20 +219,51 @@ def load_all(raw: Path, only: list[str] | None = None) -> tuple[dict[str, Table]
             problems.append(
                 Problem(display(csv_path), 0, "", f"has no metadata sidecar {csv_path.with_suffix('.yaml').name}")
             )
-    for yaml_path in sidecars:
-        if only and yaml_path.stem not in only:
-            continue
+    metas: dict[str, TableMeta] = {}
+    for yaml_path in sidecars:  # every sidecar, even with `only`: foreign keys point across tables
         try:
-            meta = load_meta(yaml_path)
+            metas[yaml_path.stem] = load_meta(yaml_path)
         except MetadataError as exc:
-            problems.append(Problem(display(yaml_path), 0, "", str(exc).removeprefix(f"{yaml_path}: ")))
+            if not only or yaml_path.stem in only:
+                problems.append(Problem(display(yaml_path), exc.line, "", str(exc)))
+    for name, meta in metas.items():
+        if only and name not in only:
             continue
-        table, found = read_table(meta)
+        found = _reference_problems(meta, metas, {p.stem for p in sidecars})
+        if not found:
+            table, found = read_table(meta)
+            if table is not None:
+                tables[name] = table
         problems.extend(found)
-        if table is not None:
-            tables[meta.name] = table
     if only:
         unknown = sorted(set(only) - {p.stem for p in sidecars})
         problems.extend(Problem(display(raw), 0, "", f"no table named {u!r}") for u in unknown)
     problems.extend(cross_check(tables))
     return tables, problems
+
+
+def _reference_problems(meta: TableMeta, metas: dict[str, TableMeta], names: set[str]) -> list[Problem]:
+    """A foreign key must name a table that exists and one of its columns (a typo would skip the check)."""
+    problems = []
+    text = meta.yaml_path.read_text(encoding="utf-8").splitlines()
+    for fk in meta.foreign_keys:
+        where = display(meta.yaml_path)
+        line = next((n for n, t in enumerate(text, 1) if f"{fk.table}.{fk.target_column}" in t), 0)
+        if fk.table not in names:
+            close = difflib.get_close_matches(fk.table, sorted(names), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                Problem(
+                    where, line, fk.column, f"foreign key references table {fk.table!r}, which does not exist{hint}"
+                )
+            )
+        elif fk.table in metas and fk.target_column not in metas[fk.table].column_names:
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    fk.column,
+                    f"foreign key references {fk.table}.{fk.target_column}, which is not a column of {fk.table}",
+                )
+            )
+    return problems
