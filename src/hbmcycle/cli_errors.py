@@ -7,17 +7,17 @@ Every message is one line on stderr starting with ``error:``; no traceback reach
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import NoReturn
 
 import typer
 
+from hbmcycle.suggest import choices_hint
+
 BAD_INPUT = 2
 RUNTIME_FAILURE = 1
 INTERRUPTED = 130
-# How many choices a message lists before it says "... and N more".
-MAX_CHOICES_SHOWN = 8
+__all__ = ["BAD_INPUT", "INTERRUPTED", "RUNTIME_FAILURE", "choices_hint", "fail", "integer", "one_line"]
 
 
 def one_line(text: object) -> str:
@@ -29,19 +29,6 @@ def fail(message: str, code: int = BAD_INPUT) -> NoReturn:
     """Print ``error: message`` on stderr and exit with ``code`` (2 bad input, 1 runtime failure)."""
     typer.echo(f"error: {one_line(message)}", err=True)
     raise typer.Exit(code)
-
-
-def choices_hint(wanted: str, choices: list[str]) -> str:
-    """'did you mean X?' (difflib) plus a short list of valid choices, not all of them on one line."""
-    close = difflib.get_close_matches(wanted.lower(), [c.lower() for c in choices], n=3, cutoff=0.5)
-    by_lower = {c.lower(): c for c in choices}
-    parts = []
-    if close:
-        parts.append("did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?")
-    shown = choices[:MAX_CHOICES_SHOWN]
-    more = f" ... and {len(choices) - len(shown)} more" if len(choices) > len(shown) else ""
-    parts.append(f"valid: {', '.join(shown)}{more}")
-    return " ".join(parts)
 
 
 def integer(low: int | None = None, high: int | None = None):

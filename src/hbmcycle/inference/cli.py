@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hbmcycle.cli_errors import RUNTIME_FAILURE, fail, integer
 from hbmcycle.data import db
 from hbmcycle.inference import calibration, constants, names
 from hbmcycle.inference.architecture import model_arrays
@@ -24,40 +25,39 @@ from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGH
 from hbmcycle.inference.step_time import BOUNDS, decode_step
 
 app = typer.Typer(
-    help="LLM inference performance model: decode speed and the throughput frontier.", no_args_is_help=True
+    help="LLM inference performance model: decode speed and the throughput frontier.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-model_app = typer.Typer(help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True, rich_markup_mode=None
+)
 
 console = Console()
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _tables(*wanted: str) -> list[pl.DataFrame]:
     try:
         tables = db.read_tables(wanted)
-    except FileNotFoundError as exc:
-        _fail(f"{exc}")
+    except (FileNotFoundError, db.DatabaseUnreadable) as exc:
+        fail(f"{exc}", RUNTIME_FAILURE)
     except KeyError as exc:
-        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+        fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`", RUNTIME_FAILURE)
     return [tables[name] for name in wanted]
 
 
 def _constants(refit: bool = False) -> constants.EngineConstants:
     try:
         return constants.current(refit=refit)
-    except FileNotFoundError as exc:
-        _fail(f"{exc}")
+    except (FileNotFoundError, db.DatabaseUnreadable) as exc:
+        fail(f"{exc}", RUNTIME_FAILURE)
     except KeyError as exc:
-        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+        fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`", RUNTIME_FAILURE)
     except ValueError as exc:
-        _fail(f"calibration failed: {exc}")
+        fail(f"calibration failed: {exc}", RUNTIME_FAILURE)
 
 
-def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
+def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int, context: int):
     """Resolve names and precisions into (model arrays, hardware arrays, bytes/weight, bytes/KV element)."""
     accelerators, models = _tables("accelerators", "llm_models")
     try:
@@ -65,20 +65,21 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
         kv = check_precision(kv, KV_PRECISIONS, "KV-cache")
         accel_row = names.resolve(accelerators, accelerator, "accelerator_id", "product", "accelerator")
         model_row = names.resolve(models, model, "model_id", "name", "model")
+        names.check_context(models, model_row, context)
         hw = hardware_arrays(accelerators[accel_row], weights)
         arrays = model_arrays(models[model_row])
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if gpus < 1:
-        _fail("--gpus must be at least 1")
+        fail("--gpus must be at least 1")
     domain = hw.scaleup_domain_size[0]
     if gpus > 1 and not (np.isfinite(domain) and gpus <= domain):
-        _fail(
+        fail(
             f"--gpus {gpus} exceeds the scale-up domain of {hw.product[0] or hw.accelerator_id[0]} "
             f"({'unknown' if not np.isfinite(domain) else int(domain)}); valid: 1 ... {int(domain) if np.isfinite(domain) else 1}"
         )
     if gpus > 1 and not np.isfinite(hw.link_bytes_s[0]):
-        _fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
+        fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
     return arrays, hw, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv], weights, kv
 
 
@@ -86,26 +87,30 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
 def predict_command(
     accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name, e.g. 'H100 SXM', h200"),
     model: str = typer.Option(..., "--model", help="Model id or name, e.g. Llama-3.1-8B"),
-    batch: int = typer.Option(..., "--batch", min=1, help="Concurrent sequences"),
-    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    batch: int = typer.Option(..., "--batch", parser=integer(1), help="Concurrent sequences (1 or more)"),
+    context: int = typer.Option(
+        ..., "--context", parser=integer(1), help="Tokens in each sequence's KV cache (1 to the model's max_context)"
+    ),
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
-    gpus: int = typer.Option(1, "--gpus", help="Tensor/expert-parallel group size within one scale-up domain"),
+    gpus: int = typer.Option(
+        1, "--gpus", parser=integer(1), help="Tensor/expert-parallel group size within one scale-up domain"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Decode step time, per-user speed, throughput, largest batch and the active bound."""
-    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus, context)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:
-        _fail(
+        fail(
             f"{arrays.model_id[0]} in {weights} does not fit {gpus} x {hw.product[0]} with a context of {context}; "
             "use more --gpus, lower precision or a shorter context"
         )
     if batch > fits:
-        _fail(
+        fail(
             f"batch {batch} does not fit: at context {context} the largest batch on {gpus} x {hw.product[0]} is {fits}"
         )
     result = {
@@ -156,24 +161,31 @@ def predict_command(
 def frontier_command(
     accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name"),
     model: str = typer.Option(..., "--model", help="Model id or name"),
-    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    context: int = typer.Option(
+        ..., "--context", parser=integer(1), help="Tokens in each sequence's KV cache (1 to the model's max_context)"
+    ),
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
     max_gpus: int | None = typer.Option(
-        None, "--max-gpus", help="Largest group size swept (default: the scale-up domain, at most 72)"
+        None,
+        "--max-gpus",
+        parser=integer(1),
+        help="Largest group size swept (default: the scale-up domain, at most 72)",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON list of frontier points"),
 ) -> None:
     """Pareto frontier of throughput per accelerator vs tokens/s per user, sweeping batch and group size."""
-    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1)
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1, context)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
     groups = None
     if max_gpus is not None:
         groups = np.array([g for g in STANDARD_GROUP_SIZES if g <= max_gpus], dtype=float)
+        if groups.size == 0:
+            fail(f"--max-gpus {max_gpus} allows no group size; valid: at least {min(STANDARD_GROUP_SIZES)}")
     table = frontier_table(arrays, hw, context, w_bytes, kv_bytes, eff, group_sizes=groups)
     if table.is_empty():
-        _fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
+        fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
     if json_output:
         typer.echo(json.dumps([{**row, "calibration": provenance} for row in table.to_dicts()]))
         return
@@ -230,7 +242,8 @@ def validate_command(
         return
     out = Table(title="Inference model validation")
     for column in ("measurement", "metric", "split", "batch", "measured", "predicted", "error", "caveat"):
-        out.add_column(column, overflow="fold")
+        # ids stay on one line (they are what a reader searches for); only the caveat wraps
+        out.add_column(column, no_wrap=column != "caveat", overflow="fold")
     for row in table.iter_rows(named=True):
         out.add_row(
             row["measurement_id"],
@@ -242,6 +255,6 @@ def validate_command(
             "" if row["error"] is None else f"{row['error']:+.0%}",
             row["caveat"],
         )
-    console.print(out)
+    Console(width=max(console.width, 180)).print(out)
     _print_summary(calibration.summary(table))
     console.print(f"[dim]{provenance}[/dim]")
