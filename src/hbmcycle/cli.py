@@ -30,7 +30,7 @@ def _mount_area_clis() -> None:
     app.command("predict")(predict_command)
     app.command("frontier")(frontier_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
-    app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
+    app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: scenario simulation (Monte Carlo).")
     app.add_typer(
         hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."
     )
