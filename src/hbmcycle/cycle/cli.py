@@ -38,6 +38,9 @@ def simulate(
     Paths are simulated in chunks (memory stays under ~0.5 GB at any size); probabilities are
     exact counts, medians come from fine histograms (the method is printed).
     """
+    odd = [p for p in param or [] if any(c.isdigit() and not c.isascii() for c in p)]
+    if odd:
+        fail(f"--param {odd[0]!r} has non-ASCII digits; write numbers with 0-9")
     try:
         params = scenarios.resolve(scenario, scenarios.parse_overrides(param))
     except scenarios.ParameterError as e:

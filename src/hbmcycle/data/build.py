@@ -65,7 +65,9 @@ def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None 
         generation.prepare(processed, db, parquet)
         target = generation.new_generation(processed)
         with duckdb.connect(str(target / db.name)) as con:
+            con.execute("BEGIN")  # one transaction: one commit (and fsync) instead of one per statement
             _write(con, tables)
+            con.execute("COMMIT")
         (target / parquet.name).mkdir()
         for name, table in tables.items():
             table.frame.write_parquet(target / parquet.name / f"{name}.parquet")

@@ -19,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 NAME = r"^[a-z][a-z0-9_]*$"
+# libyaml's safe loader when PyYAML was built with it (ten times faster), else the Python one.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class SidecarError(ValueError):
@@ -106,7 +108,7 @@ def read(path: Path) -> tuple[Sidecar, yaml.Node]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise SidecarError(f"cannot read: {exc}") from None
-    loader = yaml.SafeLoader(text)
+    loader = FAST_LOADER(text)
     try:
         node = loader.get_single_node()
         if node is None:

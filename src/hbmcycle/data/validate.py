@@ -22,9 +22,10 @@ from hbmcycle.data.types import Problem, Table, display
 
 # Spreadsheet formula injection: a cell starting with = + - @ followed by a letter or '('.
 FORMULA = re.compile(r"^[=+\-@]\s*[A-Za-z(]")
-INTEGER = re.compile(r"^[+-]?\d+$")
-FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: int() and float() would also read full-width and other Unicode digits.
+INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
+FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 NUMBER_WITH_UNIT = re.compile(r"^[+-]?[\d.]+\s*[A-Za-z%/]+$")
 URL = re.compile(r"^https?://\S+$")
 
