@@ -35,8 +35,13 @@ def data_check(
     table: Annotated[list[str] | None, typer.Option(help="Only these tables (repeatable).")] = None,
 ) -> None:
     """Validate data/raw without writing anything."""
+    from hbmcycle.data.schema import discover
     from hbmcycle.data.validate import load_all
 
+    known = [p.stem for p in discover(paths.raw_dir())]
+    for name in table or []:
+        if name not in known:
+            fail(f"no table named {name!r} in {paths.raw_dir()}; {choices_hint(name, known)}")
     tables, problems = load_all(paths.raw_dir(), only=table)
     if problems:
         _print_problems(problems, "fix data/raw (see data/raw/README.md)")
@@ -113,7 +118,7 @@ def data_show(
             what = ", ".join(unknown) or "(none given)"
             fail(f"unknown column(s) {what}; {choices_hint(unknown[0] if unknown else '', frame.columns)}")
         frame = frame.select(wanted)
-    shown = frame.head(limit)
+    shown = frame.head(min(limit, frame.height))  # polars takes no limit beyond 64 bits
     if csv:
         sys.stdout.write(shown.write_csv())
         return
