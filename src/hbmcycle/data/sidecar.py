@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
+MAX_DEPTH = 32  # a sidecar nests four levels; deep nesting would exhaust the constructor's recursion
 NAME = r"^[a-z][a-z0-9_]*$"
 # libyaml's safe loader when PyYAML was built with it (ten times faster), else the Python one.
 FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -137,11 +138,13 @@ def _message(error: dict) -> str:
 
 
 def _check_budget(root: yaml.Node) -> None:
-    """Count nodes as if aliases were expanded; refuse early past MAX_NODES. Also refuse duplicate keys."""
-    seen, stack = 0, [root]
+    """Count nodes as if aliases were expanded; refuse early past MAX_NODES or MAX_DEPTH. Refuse duplicate keys."""
+    seen, stack = 0, [(root, 0)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
         seen += 1
+        if depth > MAX_DEPTH:
+            raise SidecarError(f"nests deeper than {MAX_DEPTH} levels; refused", node.start_mark.line + 1)
         if seen > MAX_NODES:
             raise SidecarError(
                 f"expands to over {MAX_NODES:,} YAML nodes (alias bomb?); refused", node.start_mark.line + 1
@@ -154,9 +157,9 @@ def _check_budget(root: yaml.Node) -> None:
                     k.start_mark.line for k, _ in reversed(node.value) if getattr(k, "value", None) == duplicate
                 )
                 raise SidecarError(f"key {duplicate!r} appears twice in one mapping", line + 1)
-            stack.extend(n for pair in node.value for n in pair)
+            stack.extend((n, depth + 1) for pair in node.value for n in pair)
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
+            stack.extend((n, depth + 1) for n in node.value)
 
 
 def line_of(node: yaml.Node, loc) -> int:

@@ -28,6 +28,8 @@ FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 NUMBER_WITH_UNIT = re.compile(r"^[+-]?[\d.]+\s*[A-Za-z%/]+$")
 URL = re.compile(r"^https?://\S+$")
+# Control characters (NUL, escape, ...) corrupt terminals and downstream tools; tabs and newlines are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 POLARS_TYPES = {"string": pl.Utf8, "integer": pl.Int64, "float": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
 
@@ -183,6 +185,8 @@ def _cell(cell: str, column: Column, meta: TableMeta, today: dt.date):
     raw = cell.strip()
     if not raw:
         return None, (f"is required but empty (expected {column.expectation()})" if column.required else None)
+    if CONTROL.search(raw):
+        return None, f"value {raw!r} contains a control character; remove it"
     if FORMULA.match(raw):
         return None, f"value {raw!r} looks like a spreadsheet formula; enter the plain value"
     try:
