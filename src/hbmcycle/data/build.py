@@ -19,6 +19,7 @@ import polars as pl
 from hbmcycle import paths
 from hbmcycle.data import generation
 from hbmcycle.data.coverage import source_ids
+from hbmcycle.data.refresh.vintages import write_history
 from hbmcycle.data.types import Problem, Table, ValidationError
 from hbmcycle.data.validate import load_all
 
@@ -67,6 +68,7 @@ def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None 
         with duckdb.connect(str(target / db.name)) as con:
             con.execute("BEGIN")  # one transaction: one commit (and fsync) instead of one per statement
             _write(con, tables)
+            write_history(con, raw)  # refresh vintages and per-vintage edits (`data show --as-of`)
             con.execute("COMMIT")
         (target / parquet.name).mkdir()
         for name, table in tables.items():
