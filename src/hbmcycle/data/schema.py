@@ -109,7 +109,17 @@ def _fmt(x: float | None) -> str:
 
 # Names a table may not take: the build's own tables, DuckDB's replacement-scan variable,
 # and the documented views (read from sql/views.sql at check time).
-RESERVED_TABLE_NAMES = ("frame", "_tables", "_columns", "_sources", "_views", "current", "parquet", "vintages", "refresh_changes")
+RESERVED_TABLE_NAMES = (
+    "frame",
+    "_tables",
+    "_columns",
+    "_sources",
+    "_views",
+    "current",
+    "parquet",
+    "vintages",
+    "refresh_changes",
+)
 
 
 def load_meta(yaml_path: Path) -> TableMeta:
