@@ -63,7 +63,8 @@ def test_an_unexpected_exception_is_one_line_exit_1(monkeypatch, capsys):
 def test_help_has_no_type_labels_on_flags_and_no_phantom_commands(argv, capsys):
     code, out, _ = run(capsys, argv)
     assert code == 0 and "<bool>" not in out and "Usage:" in out
-    assert "history" not in out
+    if argv[0] == "cycle":
+        assert "history" not in out  # there is no `cycle history` command
 
 
 def test_no_arguments_prints_help_and_succeeds(capsys):
