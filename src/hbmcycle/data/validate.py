@@ -83,47 +83,16 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
     path = meta.csv_path
     name = display(path)
     problems: list[Problem] = []
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, 0, "", f"cannot read file: {exc.strerror}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            Problem(
-                name, line, "", f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8"
-            )
-        ]
-    if not text.strip():
-        return None, [Problem(name, 0, "", "file is empty; expected a header row: " + ",".join(meta.column_names))]
-
+    text, found = _decode(path, name, meta)
+    if text is None:
+        return None, found
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         return None, [Problem(name, 1, "", f"malformed CSV header: {exc}")]
-    expected = meta.column_names
-    if header != expected:
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = []
-        if missing:
-            detail.append("missing " + ", ".join(missing))
-        if extra:
-            detail.append("unexpected " + ", ".join(extra))
-        if not detail:
-            detail.append("columns out of order")
-        return None, [
-            Problem(
-                name,
-                1,
-                "",
-                f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}",
-            )
-        ]
+    if header != meta.column_names:
+        return None, [_header_problem(header, meta, name)]
 
     columns = meta.columns
     values: dict[str, list] = {c.name: [] for c in columns}
@@ -149,25 +118,7 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
                 )
             )
             continue
-        parsed = {}
-        for column, cell in zip(columns, row):
-            value, problem = _cell(cell, column, meta, today)
-            if problem:
-                problems.append(Problem(name, line, column.name, problem))
-            parsed[column.name] = value
-        key = tuple(parsed[k] for k in meta.primary_key)
-        if all(k is not None for k in key):
-            if key in seen_keys:
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        ",".join(meta.primary_key),
-                        f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}",
-                    )
-                )
-            else:
-                seen_keys[key] = line
+        parsed = _parse_row(row, line, meta, today, name, seen_keys, problems)
         for column in columns:
             values[column.name].append(parsed[column.name])
         lines.append(line)
@@ -178,6 +129,58 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
         return None, problems
     frame = pl.DataFrame({c.name: pl.Series(c.name, values[c.name], dtype=POLARS_TYPES[c.type]) for c in columns})
     return Table(meta, frame, lines), []
+
+
+def _parse_row(row, line, meta: TableMeta, today, name, seen_keys: dict, problems: list) -> dict:
+    """One row's values by column (None where a cell is bad); appends the row's problems, duplicate key included."""
+    parsed = {}
+    for column, cell in zip(meta.columns, row):
+        value, problem = _cell(cell, column, meta, today)
+        if problem:
+            problems.append(Problem(name, line, column.name, problem))
+        parsed[column.name] = value
+    key = tuple(parsed[k] for k in meta.primary_key)
+    if all(k is not None for k in key):
+        if key in seen_keys:
+            message = f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}"
+            problems.append(Problem(name, line, ",".join(meta.primary_key), message))
+        else:
+            seen_keys[key] = line
+    return parsed
+
+
+def _decode(path: Path, name: str, meta: TableMeta) -> tuple[str | None, list[Problem]]:
+    """The file's text (UTF-8, BOM dropped), or None and the problem: unreadable, not UTF-8, empty."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 0, "", f"cannot read file: {exc.strerror}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8"
+        return None, [Problem(name, line, "", message)]
+    if not text.strip():
+        return None, [Problem(name, 0, "", "file is empty; expected a header row: " + ",".join(meta.column_names))]
+    return text, []
+
+
+def _header_problem(header: list[str], meta: TableMeta, name: str) -> Problem:
+    expected = meta.column_names
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    detail = []
+    if missing:
+        detail.append("missing " + ", ".join(missing))
+    if extra:
+        detail.append("unexpected " + ", ".join(extra))
+    if not detail:
+        detail.append("columns out of order")
+    return Problem(
+        name, 1, "", f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}"
+    )
 
 
 def _cell(cell: str, column: Column, meta: TableMeta, today: dt.date):

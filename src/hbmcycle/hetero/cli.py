@@ -107,33 +107,32 @@ def compare_command(
     front = dis.overall_pareto(dis.frontier(points, throughput), throughput)
     shown = front.select(COLUMNS + ["overall_optimal"])
     chips = {k: getattr(scenario, k) for k in ("gpu", "baseline_gpu", "lpu", "wafer")}
+    header = {
+        "model": str(scenario.model.model_id[0]),
+        "context": context,
+        "weights": choice.weights,
+        "kv": choice.kv,
+        "stack": stack,
+    }
     if json_output:
-        typer.echo(
-            json.dumps(
-                {
-                    "model": str(scenario.model.model_id[0]),
-                    "context": context,
-                    "weights": choice.weights,
-                    "kv": choice.kv,
-                    "stack": stack,
-                    "chips": {k: c.accelerator_id for k, c in chips.items()},
-                    "skipped": skipped,
-                    "points": shown.to_dicts(),
-                }
-            )
-        )
+        chip_ids = {k: c.accelerator_id for k, c in chips.items()}
+        typer.echo(json.dumps(header | {"chips": chip_ids, "skipped": skipped, "points": shown.to_dicts()}))
         return
+    _print_comparison(header, chips, skipped, shown, throughput, show_all)
+
+
+def _print_comparison(header: dict, chips: dict, skipped: list, shown: pl.DataFrame, axis: str, show_all: bool) -> None:
     console = Console(width=max(Console().width, 150))
     for message in skipped:
         console.print(f"[yellow]skipped[/yellow] {message}")
-    model_id = scenario.model.model_id[0]
     named = ", ".join(f"{k.replace('_', ' ')} = {c.hw.product[0] or c.accelerator_id}" for k, c in chips.items())
     console.print(
-        f"{model_id} at context {context:,}, {choice.weights} weights, {choice.kv} KV, {stack} stack. Chips: {named}",
+        f"{header['model']} at context {header['context']:,}, {header['weights']} weights, {header['kv']} KV, "
+        f"{header['stack']} stack. Chips: {named}",
         markup=False,
         highlight=False,
     )
-    console.print(_summary(shown, throughput))
+    console.print(_summary(shown, axis))
     rows = shown if show_all else shown.filter(pl.col("overall_optimal"))
     what = "every option's frontier" if show_all else "the overall frontier (--all for every option's)"
     console.print(_points(rows, f"{rows.height} points: {what}"))

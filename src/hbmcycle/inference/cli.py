@@ -135,9 +135,11 @@ def predict_command(
     if json_output:
         typer.echo(json.dumps(result))
         return
-    table = Table(
-        title=f"{result['model_id']} on {gpus} x {hw.product[0] or result['accelerator_id']}", show_header=False
-    )
+    _print_prediction(result, hw.product[0] or result["accelerator_id"])
+
+
+def _print_prediction(result: dict, product: str) -> None:
+    table = Table(title=f"{result['model_id']} on {result['gpus']} x {product}", show_header=False)
     for label, key, fmt in [
         ("step time (ms)", "step_ms", "{:.3f}"),
         ("tokens/s per user", "per_user_tokens_per_s", "{:,.1f}"),
