@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
         code = 0
     except ClickException as exc:
-        where = f" (see `{exc.ctx.command_path} --help`)" if getattr(exc, "ctx", None) else ""
+        ctx = getattr(exc, "ctx", None)  # usage errors carry the command they came from; others do not
+        where = f" (see `{ctx.command_path} --help`)" if ctx else ""
         typer.echo(f"error: {one_line(exc.format_message())}{where}", err=True)
         code = BAD_INPUT if exc.exit_code == 2 else RUNTIME_FAILURE
     except (KeyboardInterrupt, typer.Abort):

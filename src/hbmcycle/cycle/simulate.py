@@ -80,7 +80,11 @@ class SimulationResult:
 
 
 def simulate(
-    params: CycleParams, paths: int = 10_000, quarters: int = 40, seed: int | None = 0, progress: bool | None = None
+    params: CycleParams,
+    paths: int = 10_000,
+    quarters: int = 40,
+    seed: int | np.random.SeedSequence | None = 0,
+    progress: bool | None = None,
 ) -> SimulationResult:
     """Run the model (see module docstring) for `paths` Monte Carlo paths over `quarters`.
 

@@ -40,11 +40,18 @@ def views() -> list[View]:
     out = []
     for block in re.split(r"^-- view: ", text, flags=re.M)[1:]:
         name, rest = block.split("\n", 1)
-        needs = re.search(r"^-- needs: (.*)$", rest, re.M).group(1)
-        about = re.search(r"^-- about: (.*)$", rest, re.M).group(1)
+        needs, about = (_header(rest, key, name) for key in ("needs", "about"))
         sql = "\n".join(line for line in rest.splitlines() if not line.startswith("--")).strip()
         out.append(View(name.strip(), tuple(n.strip() for n in needs.split(",")), about.strip(), sql))
     return out
+
+
+def _header(block: str, key: str, view: str) -> str:
+    """The text of a view's ``-- key: ...`` header line (every view documents what it needs and holds)."""
+    found = re.search(rf"^-- {key}: (.*)$", block, re.M)
+    if found is None:
+        raise ValueError(f"sql/views.sql: view {view.strip()} lacks its '-- {key}:' line")
+    return found.group(1)
 
 
 def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None = None) -> dict[str, Table]:

@@ -156,7 +156,8 @@ def _cell(value) -> str:
 
 def _columns_that_fit(frame, width: int) -> list[str]:
     """Columns in table order, skipping notes, while their widths (capped) fit the terminal."""
-    chosen, used = [], 4
+    chosen: list[str] = []
+    used = 4
     for c in frame.columns:
         if c == "notes":
             continue

@@ -14,7 +14,11 @@ import polars as pl
 from hbmcycle import paths
 
 # What makes a reader unable to touch files, extensions or the network.
-READ_ONLY_CONFIG = {"enable_external_access": False, "autoload_known_extensions": False, "lock_configuration": True}
+READ_ONLY_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
 
 
 class DatabaseMissing(FileNotFoundError):

@@ -90,9 +90,9 @@ class TableMeta:
     primary_key: tuple[str, ...]
     columns: tuple[Column, ...]
     sources: dict[str, Source]
+    yaml_path: Path
+    csv_path: Path
     foreign_keys: tuple[ForeignKey, ...] = ()
-    yaml_path: Path | None = None
-    csv_path: Path | None = None
     checks: dict = field(default_factory=dict)
 
     @property
@@ -188,7 +188,7 @@ def _sources(error, specs, repo: Path) -> dict[str, Source]:
 
 def _check_columns_named(error, checks, names: list[str]) -> None:
     """Every column a cross-row check names must exist (a typo would silently skip the check)."""
-    named = []
+    named: list[tuple] = []
     if checks.period:
         named += [("period", c) for c in (checks.period.column, checks.period.year, checks.period.quarter)]
     for i, spec in enumerate(checks.contiguous):

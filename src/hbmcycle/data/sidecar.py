@@ -15,6 +15,7 @@ from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
@@ -129,7 +130,7 @@ def read(path: Path) -> tuple[Sidecar, yaml.Node]:
         raise SidecarError(f"{where}: {_message(first)}", line_of(node, first["loc"])) from None
 
 
-def _message(error: dict) -> str:
+def _message(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown key (a typo? see data/raw/README.md for the sidecar format)"
     if error["type"] == "missing":

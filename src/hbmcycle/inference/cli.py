@@ -151,21 +151,22 @@ def predict_command(
     if json_output:
         typer.echo(json.dumps(result))
         return
-    _print_prediction(result, hw.product[0] or result["accelerator_id"])
+    _print_prediction(result, str(hw.product[0] or result["accelerator_id"]))
 
 
 def _print_prediction(result: dict, product: str) -> None:
     table = Table(title=f"{result['model_id']} on {result['gpus']} x {product}", show_header=False)
-    for label, key, fmt in [
+    rows: list[tuple[str, str | None, str]] = [
         ("step time (ms)", "step_ms", "{:.3f}"),
         ("tokens/s per user", "per_user_tokens_per_s", "{:,.1f}"),
         ("tokens/s total", "tokens_per_s", "{:,.0f}"),
         ("tokens/s per accelerator", "tokens_per_s_per_accelerator", "{:,.0f}"),
         ("active bound", "bound", "{}"),
         ("max batch at this context", "max_batch", "{:,}"),
-        ("memory / compute / comm (ms)", None, None),
+        ("memory / compute / comm (ms)", None, ""),
         ("calibration", "calibration", "{}"),
-    ]:
+    ]
+    for label, key, fmt in rows:
         value = (
             f"{result['memory_ms']:.3f} / {result['compute_ms']:.3f} / {result['comm_ms']:.3f}"
             if key is None
