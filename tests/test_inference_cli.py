@@ -60,8 +60,8 @@ def test_predict_table_output(toy_tables):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--accelerator", "nope"], "unknown accelerator 'nope'; valid choices: toy_chip (Toy Chip)"),
-        (["--model", "gpt-9"], "unknown model 'gpt-9'; valid choices: toy-dense (Toy Dense)"),
+        (["--accelerator", "nope"], "unknown accelerator 'nope'; valid: toy_chip"),
+        (["--model", "gpt-9"], "unknown model 'gpt-9'; valid: toy-dense"),
         (["--weights", "fp4"], "precision fp4 not supported by Toy Chip"),
         (["--weights", "int3"], "unknown weights precision 'int3'; valid: bf16, fp8, fp4"),
         (["--batch", "100000"], "batch 100000 does not fit"),

@@ -45,7 +45,7 @@ def _years(frame: pl.DataFrame, column: str) -> pl.Series:
     return series.dt.year().cast(pl.Int64) if series.dtype == pl.Date else series.cast(pl.Int64)
 
 
-def _source_ids(frame: pl.DataFrame) -> set[str]:
+def source_ids(frame: pl.DataFrame) -> set[str]:
     """Distinct source ids or URLs; a cell may list several separated by ';'."""
     if "source" not in frame.columns:
         return set()
@@ -74,7 +74,7 @@ def coverage(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 "year_max": years.max() if years.len() else None,
                 "entity_column": entity_column,
                 "entities": frame[entity_column].drop_nulls().n_unique() if entity_column else None,
-                "sources": len(_source_ids(frame)),
+                "sources": len(source_ids(frame)),
                 **{
                     f"{level}_share": (confidence == level).sum() / frame.height if frame.height else None
                     for level in CONFIDENCE_LEVELS
