@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from hbmcycle.prices.basis import number
+
 # Which api_prices providers correspond to which serving option of hbmcycle.hetero.
 SRAM_PROVIDERS = {"sram_only_groq": ("Groq",), "sram_only_cerebras": ("Cerebras",)}
 
@@ -36,17 +38,17 @@ def cross_check(modelled: pl.DataFrame, api_prices: pl.DataFrame, model_id: str,
     for option, providers in provider_groups(gpu_cloud_providers).items():
         offers = api_output_prices(api_prices, model_id, providers)
         here = modelled.filter(pl.col("option") == option)
-        model_value = float(here["usd_per_mtok"].min()) if here.height else float("nan")
+        model_value = number(here["usd_per_mtok"].min())
         prices = offers["output_usd_per_mtok"]
-        median = float(prices.median()) if offers.height else float("nan")
+        median = number(prices.median())
         rows.append(
             {
                 "option": option,
                 "providers": ", ".join(sorted(set(offers["provider"]))) or "none for this model",
                 "api_offers": offers.height,
                 "api_output_usd_per_mtok_median": median,
-                "api_output_usd_per_mtok_min": float(prices.min()) if offers.height else float("nan"),
-                "api_output_usd_per_mtok_max": float(prices.max()) if offers.height else float("nan"),
+                "api_output_usd_per_mtok_min": number(prices.min()),
+                "api_output_usd_per_mtok_max": number(prices.max()),
                 "modelled_usd_per_mtok": model_value,
                 "modelled_over_api": model_value / median if offers.height else float("nan"),
             }

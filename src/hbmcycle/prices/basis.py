@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 
@@ -52,6 +53,11 @@ class Price:
     @property
     def label(self) -> str:
         return f"${self.usd_per_hour:.2f}/h ({self.basis}, {self.as_of}; {self.detail})"
+
+
+def number(value: object) -> float:
+    """A polars scalar (median, min, ...) as a float; NaN for None (an empty or all-null column)."""
+    return float("nan") if value is None else float(cast(float, value))
 
 
 def settings() -> dict:
@@ -93,7 +99,7 @@ def on_demand_list(rental_prices: pl.DataFrame, accelerator_id: str) -> Price:
     return Price(
         accelerator_id,
         "on_demand_list",
-        float(latest["usd_per_gpu_hour"].median()),
+        number(latest["usd_per_gpu_hour"].median()),
         str(latest["year"][0]),
         sources,
         f"list price, median of {latest.height} provider rows",
@@ -120,7 +126,7 @@ def capex_per_accelerator(tco_inputs: pl.DataFrame, systems: pl.DataFrame, accel
         values += [(_mid(r) / system["accelerator_count"], r["input_id"]) for r in rows.iter_rows(named=True)]
     if not values:
         return float("nan"), ""
-    return float(pl.Series([v for v, _ in values]).median()), ";".join(i for _, i in values)
+    return number(pl.Series([v for v, _ in values]).median()), ";".join(i for _, i in values)
 
 
 def _mid(row: dict) -> float:
@@ -134,7 +140,7 @@ def power_kw_per_accelerator(systems: pl.DataFrame, accelerator_id: str) -> floa
     rows = systems.filter((pl.col("accelerator_id") == accelerator_id) & pl.col("rack_power_kw").is_not_null())
     if rows.is_empty():
         return float("nan")
-    return float((rows["rack_power_kw"] / rows["accelerator_count"]).median())
+    return number((rows["rack_power_kw"] / rows["accelerator_count"]).median())
 
 
 def tco(tco_inputs: pl.DataFrame, systems: pl.DataFrame, accelerator_id: str, years: float | None = None) -> Price:
