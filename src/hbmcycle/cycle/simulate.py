@@ -98,12 +98,8 @@ def simulate(
 
     ship, paused, kappa, lead, dip = _draw_paths(p, n, rng)
 
-    content_q = np.log1p(p.content_growth) / 4
-    growth_q = np.log1p(ship) / 4 + content_q
-    pause_growth_q = np.log1p(max(p.pause_shipment_growth, -0.95)) / 4 + content_q
+    growth_q, pause_growth_q, tech_q, retire_q = _quarterly_rates(p, ship)
     pause_end = p.pause_start_quarter + p.pause_quarters
-    tech_q = (np.log1p(p.bit_growth_per_year) - np.log1p(p.trade_ratio_growth_per_year)) / 4
-    retire_q = 1.0 - (1.0 - p.depreciation_per_year) ** 0.25
     inv_eps = 1.0 / p.elasticity
 
     t_idx = np.arange(quarters)
@@ -143,6 +139,17 @@ def simulate(
 
     time = p.start_year + t_idx / 4.0
     return SimulationResult(params=p, time=time, lead_time=lead, **out)
+
+
+def _quarterly_rates(p: CycleParams, ship: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """Quarterly log rates: demand growth per path (normal, and in a pause), net bit growth of
+    technology, and capacity retirement (a fraction per quarter)."""
+    content_q = np.log1p(p.content_growth) / 4
+    growth_q = np.log1p(ship) / 4 + content_q
+    pause_growth_q = float(np.log1p(max(p.pause_shipment_growth, -0.95)) / 4 + content_q)
+    tech_q = float((np.log1p(p.bit_growth_per_year) - np.log1p(p.trade_ratio_growth_per_year)) / 4)
+    retire_q = 1.0 - (1.0 - p.depreciation_per_year) ** 0.25
+    return growth_q, pause_growth_q, tech_q, retire_q
 
 
 def _draw_paths(p: CycleParams, n: int, rng: np.random.Generator):

@@ -120,7 +120,7 @@ def max_batch(
     ``floor((G * capacity * (1 - reserve) - N_total * b_w) / (kv_tok * Lc(L) * b_kv))``, at least 0.
     """
     free = group_size * hw.memory_bytes * (1.0 - reserve_fraction) - model.total_params * weight_bytes
-    per_sequence = model.kv_elements_per_token * model.cached_tokens(context) * kv_bytes
+    per_sequence = model.kv_bytes_per_sequence(context, kv_bytes)
     with np.errstate(invalid="ignore"):
         return np.fmax(np.floor(free / per_sequence), 0.0)  # fmax: unknown figures (NaN) give 0
 
