@@ -319,8 +319,7 @@ target = float(
 )
 lpus = float(
     dis.chips_to_hold(
-        draft.model.total_params[0] * s.weight_bytes
-        + float(dis.kv_bytes_per_sequence(draft.model, context, s.kv_bytes)[0]),
+        draft.model.total_params[0] * s.weight_bytes + float(draft.model.kv_bytes_per_sequence(context, s.kv_bytes)[0]),
         s.lpu.hw.memory_bytes[0],
         assumptions.sram_reserve_fraction,
     )
@@ -437,7 +436,7 @@ charts.html_table(
 
 # %%
 wall_contexts = np.unique(np.round(np.geomspace(1024, 2_097_152, 40)))
-kv_user = dis.kv_bytes_per_sequence(s.model, wall_contexts, s.kv_bytes)
+kv_user = s.model.kv_bytes_per_sequence(wall_contexts, s.kv_bytes)
 weight_bytes_total = s.model.total_params[0] * s.weight_bytes
 wall_rows = []
 for c, reserve in (

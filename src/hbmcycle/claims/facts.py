@@ -20,6 +20,7 @@ from hbmcycle.cycle import claims as cycle_claims
 from hbmcycle.cycle import history
 from hbmcycle.cycle.backtest import annual_industry_revenue
 from hbmcycle.inference.architecture import model_arrays
+from hbmcycle.inference.precision import BYTES_PER_ELEMENT
 from hbmcycle.verdicts import ClaimVerdict
 
 ASSUMPTIONS_PATH = Path(__file__).with_name("assumptions.yaml")
@@ -185,7 +186,7 @@ def kv_claims(seeds: dict[str, Seed], t: dict[str, pl.DataFrame]) -> list:
     """KV cache per request (a few GB to tens of GB) and one KV read per layer per step."""
     contexts = np.array(settings()["kv_contexts"])
     models = model_arrays(t["llm_models"])
-    gb = models.kv_elements_per_token[None, :] * models.cached_tokens(contexts[:, None]) * 1.0 / 1e9  # fp8 KV
+    gb = models.kv_bytes_per_sequence(contexts[:, None], BYTES_PER_ELEMENT["fp8"]) / 1e9
     seed = seeds["kv_per_request_gb"]
     low, high = float(gb.min()), float(gb.max())
     out = [

@@ -126,7 +126,7 @@ def sram_claims(c: Context) -> tuple[list, list]:
     """What SRAM chips trade: compute and capacity for bandwidth, per kW of chip power (mid estimate)."""
     gpu, lpu, cfg = c.s.gpu, c.s.lpu, c.cfg
     flops, bandwidth, capacity = per_kw_ratios(c)
-    kv_one = _first(dis.kv_bytes_per_sequence(c.s.model, c.s.context, c.s.kv_bytes))
+    kv_one = _first(c.s.model.kv_bytes_per_sequence(c.s.context, c.s.kv_bytes))
     users = np.floor(lpu.hw.memory_bytes[0] * (1 - c.s.assumptions.sram_reserve_fraction) / kv_one)
     ratios = (
         f"{lpu.accelerator_id} vs {gpu.accelerator_id} per kW: FLOP/s x{flops:.2f}, bandwidth x{bandwidth:.1f}, "
@@ -295,7 +295,7 @@ def lpx_static_claim(c: Context) -> tuple[list, list]:
     s = c.s
     ffn_bytes = (s.sp.ffn_total + s.sp.head) * s.weight_bytes
     lpus = float(dis.chips_to_hold(ffn_bytes, s.lpu.hw.memory_bytes[0], s.assumptions.sram_reserve_fraction)[0])
-    kv = [_first(dis.kv_bytes_per_sequence(s.model, L, s.kv_bytes)) for L in (s.context, 4 * s.context)]
+    kv = [_first(s.model.kv_bytes_per_sequence(L, s.kv_bytes)) for L in (s.context, 4 * s.context)]
     seed = c.seeds["lpx_static_with_context"]
     return [
         judged(
@@ -318,7 +318,7 @@ def kv_size_claim(c: Context) -> tuple[list, list]:
     s, cfg = c.s, c.cfg
     seed = c.seeds["attention_kv_tens_to_100_gb"]
     context, batch = cfg["in_scope_context"], cfg["useful_batch"]
-    gb = lambda L: batch * _first(dis.kv_bytes_per_sequence(s.model, L, s.kv_bytes)) / 1e9
+    gb = lambda L: batch * _first(s.model.kv_bytes_per_sequence(L, s.kv_bytes)) / 1e9
     judge = lambda L: v.by_threshold(gb(L), seed.value)
     flips = [numeric_flip(seed.claim_id, "context", "tokens", judge, context, np.geomspace(1024, 1_048_576, 41))]
     return [

@@ -194,7 +194,7 @@ def kv_wall_claim(c, tables) -> tuple[list, list]:
     contexts = np.array(cfg["long_contexts"])
     models = tables.llm_models
     arrays = model_arrays(models)
-    kv = arrays.kv_elements_per_token[None, :] * arrays.cached_tokens(contexts[:, None]) * s.kv_bytes
+    kv = arrays.kv_bytes_per_sequence(contexts[:, None], s.kv_bytes)
     users = np.floor(s.wafer.hw.memory_bytes[0] * (1 - s.assumptions.sram_reserve_fraction) / kv)
     runs = models["max_context"].fill_null(0).to_numpy() >= contexts.min()
     detail = ", ".join(f"{m} {int(a)}/{int(b)}" for m, a, b in zip(arrays.model_id, users[0], users[1]))

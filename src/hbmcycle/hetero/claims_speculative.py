@@ -32,7 +32,7 @@ def speculative_claims(c: Context, draft: dis.Scenario) -> tuple[list, list]:
     sram_eff = replace(s.sram_eff, allreduce_latency_s=s.assumptions.sram_collective_latency_s)
 
     def outcome(batch: float, alpha: float) -> tuple[float, float, float, float]:
-        kv = _first(dis.kv_bytes_per_sequence(draft.model, s.context, s.kv_bytes))
+        kv = _first(draft.model.kv_bytes_per_sequence(s.context, s.kv_bytes))
         lpus = float(
             dis.chips_to_hold(
                 draft.model.total_params[0] * s.weight_bytes + batch * kv,

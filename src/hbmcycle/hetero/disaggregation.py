@@ -22,7 +22,6 @@ from hbmcycle.hetero.steps import (
     afd_step,
     chips_to_hold,
     colocated_step,
-    kv_bytes_per_sequence,
     stack_efficiency,
     wafer_pipeline_step,
 )
@@ -45,7 +44,6 @@ __all__ = [
     "chips_to_hold",
     "colocated_step",
     "frontier",
-    "kv_bytes_per_sequence",
     "option_points",
     "overall_pareto",
     "stack_efficiency",
@@ -116,7 +114,7 @@ def _chip_multiples(minimum: float, doublings: int = 3) -> np.ndarray:
 
 def _prefill_chip_seconds(s: Scenario, chip: Chip, eff: Efficiency, reserve: float) -> float:
     """Chip-seconds to prefill one request's ``context`` tokens on ``chip`` (NaN where the chip lacks a peak)."""
-    need = s.model.total_params[0] * s.weight_bytes + float(kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)[0])
+    need = s.model.total_params[0] * s.weight_bytes + float(s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)[0])
     group = float(chips_to_hold(need, chip.hw.memory_bytes[0], reserve))
     seconds = prefill_seconds(s.model, chip.hw, s.context, 1.0, group, s.weight_bytes, s.kv_bytes, eff)
     return float(np.ravel(seconds)[0]) * group
@@ -196,7 +194,7 @@ def option_points(option: str, s: Scenario, batches=None) -> pl.DataFrame:
 def _gpu_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
     """gpu_only / gpu_baseline: tensor-parallel groups up to the scale-up domain."""
     gpu_reserve = s.gpu_eff.reserve_fraction
-    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    kv_one = s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)
     chip = s.gpu if option == "gpu_only" else s.baseline_gpu
     least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
     groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
@@ -216,7 +214,7 @@ def _afd_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
     """gpu_lpx_afd: attention and KV on GPU groups, FFN on LPU pools, ping-pong micro-batches."""
     a = s.assumptions
     gpu_reserve = s.gpu_eff.reserve_fraction
-    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    kv_one = s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)
     ffn_bytes = (s.sp.ffn_total + s.sp.head) * s.weight_bytes
     least_lpus = chips_to_hold(ffn_bytes, s.lpu.hw.memory_bytes, a.sram_reserve_fraction)[0]
     least_gpus = chips_to_hold(s.sp.attention * s.weight_bytes + kv_one, s.gpu.hw.memory_bytes, gpu_reserve)[0]
@@ -254,7 +252,7 @@ def _sram_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
     """sram_only_groq / gpu_prefill_sram_decode: the whole model on a tensor-parallel LPU pool."""
     a = s.assumptions
     gpu_reserve = s.gpu_eff.reserve_fraction
-    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    kv_one = s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)
     least = chips_to_hold(
         s.model.total_params * s.weight_bytes + kv_one, s.lpu.hw.memory_bytes, a.sram_reserve_fraction
     )[0]
@@ -291,7 +289,7 @@ def _sram_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
 def _wafer_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
     """sram_only_cerebras: layers pipelined over wafers."""
     a = s.assumptions
-    kv_one = kv_bytes_per_sequence(s.model, s.context, s.kv_bytes)
+    kv_one = s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)
     least = chips_to_hold(
         s.model.total_params * s.weight_bytes + kv_one, s.wafer.hw.memory_bytes, a.sram_reserve_fraction
     )[0]

@@ -135,11 +135,6 @@ def _ffn_layer_s(sp, model, hw, chips, batch, wb, eff, collective_latency_s):
     return stage_seconds(work, hw, chips, 1.0, eff) + eff.layer_overhead_s + comm
 
 
-def kv_bytes_per_sequence(model: ModelArrays, context, kv_bytes: float) -> np.ndarray:
-    """KV cache of one sequence at ``context`` tokens, all layers (bytes)."""
-    return model.kv_elements_per_token * model.cached_tokens(context) * kv_bytes
-
-
 def afd_step(
     sp: StageParams,
     model: ModelArrays,
@@ -171,7 +166,7 @@ def afd_step(
     step = model.layers * layer + gpu_eff.step_overhead_s + batch * gpu_eff.sequence_overhead_s
     gpu_fits = np.asarray(gpus, dtype=float) * gpu.memory_bytes * (
         1.0 - gpu_eff.reserve_fraction
-    ) >= sp.attention * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    ) >= sp.attention * weight_bytes + batch * model.kv_bytes_per_sequence(context, kv_bytes)
     lpu_fits = (
         np.asarray(lpus, dtype=float) * lpu.memory_bytes * (1.0 - assumptions.sram_reserve_fraction)
         >= (sp.ffn_total + sp.head) * weight_bytes
@@ -197,7 +192,7 @@ def colocated_step(
     t_a = _attention_layer_s(sp, model, hw, chips, batch, context, weight_bytes, kv_bytes, eff, collective_latency_s)
     t_f = _ffn_layer_s(sp, model, hw, chips, batch, weight_bytes, eff, collective_latency_s)
     step = model.layers * (t_a + t_f) + eff.step_overhead_s + batch * eff.sequence_overhead_s
-    need = model.total_params * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    need = model.total_params * weight_bytes + batch * model.kv_bytes_per_sequence(context, kv_bytes)
     fits = np.asarray(chips, dtype=float) * hw.memory_bytes * (1.0 - reserve_fraction) >= need
     return Step(step, t_a, t_f, np.zeros_like(step), fits)
 
@@ -229,6 +224,6 @@ def wafer_pipeline_step(
     chain = model.layers * (t_a + t_f) + w * assumptions.wafer_hop_latency_s
     busy = m * model.layers / w * (t_a + t_f)
     step = np.maximum(busy, chain) + eff.step_overhead_s + batch * eff.sequence_overhead_s
-    need = model.total_params * weight_bytes + batch * kv_bytes_per_sequence(model, context, kv_bytes)
+    need = model.total_params * weight_bytes + batch * model.kv_bytes_per_sequence(context, kv_bytes)
     fits = w * hw.memory_bytes * (1.0 - assumptions.sram_reserve_fraction) >= need
     return Step(step, t_a, t_f, np.full_like(step, assumptions.wafer_hop_latency_s), fits)

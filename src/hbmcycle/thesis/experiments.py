@@ -134,9 +134,7 @@ def seed_example_check(
         out[f"{key}_requests"] = 0.0 if per_gpu is None else per_gpu * out["rack_gpus"] / speed
         out[f"{key}_regime"] = table["regime"][0]
     model = model_arrays(llm_models.filter(pl.col("model_id") == config.model_id))
-    kv_bytes = float(
-        model.kv_elements_per_token[0] * model.cached_tokens(config.context)[0] * BYTES_PER_ELEMENT[config.kv]
-    )
+    kv_bytes = float(model.kv_bytes_per_sequence(config.context, BYTES_PER_ELEMENT[config.kv])[0])
     out["kv_gib_per_request"] = kv_bytes / 2**30
     out["rack_memory_gib"] = float(rubin["memory_gib"][0] * out["rack_gpus"])
     out["kv_share_of_rack_memory"] = out["kv_gib_per_request"] * example["requests"] / out["rack_memory_gib"]
