@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -73,6 +73,18 @@ print(
 )
 for message in skipped:
     print("not modelled:", message)
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import from_verdicts, overall, tally
+from hbmcycle.reports.summary import summary as executive_summary
+
+executive_summary(
+    "Where do SRAM chips (Groq/LPX, Cerebras) win in LLM inference, and what does attention-FFN disaggregation buy?",
+    f"Taken together the seed's claims {overall(verdicts['verdict'])}: of {verdicts.height} claims, "
+    f"{tally(verdicts['verdict'])} ({s.model.model_id[0]}, context {context:,}).",
+    from_verdicts(verdicts, "Verdicts", evidence="computed"),
+)
 
 # %% [markdown]
 # ## Verdicts
@@ -443,8 +455,18 @@ wall_chart = (
     alt.Chart(wall)
     .mark_line(interpolate="step-after")
     .encode(
-        x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context per user (tokens)"),
-        y=alt.Y("users_per_chip:Q", scale=alt.Scale(type="log"), title="users per chip"),
+        x=alt.X(
+            "context:Q",
+            scale=alt.Scale(type="log"),
+            axis=alt.Axis(format="~s", labelOverlap="greedy"),
+            title="context per user (tokens)",
+        ),
+        y=alt.Y(
+            "users_per_chip:Q",
+            scale=alt.Scale(type="log"),
+            axis=alt.Axis(format="~s", labelOverlap="greedy"),
+            title="users per chip",
+        ),
         color=alt.Color("chip:N", title="chip (system size)"),
         strokeDash=alt.StrokeDash("holds:N", title="memory holds"),
     )
@@ -480,14 +502,14 @@ chips_table = pl.DataFrame(
 charts.html_table(chips_table)
 
 # %%
-charts.html_table(
-    pl.DataFrame(
-        {
-            "assumption": list(assumptions.__dataclass_fields__) + ["stack overheads"],
-            "value": [str(getattr(assumptions, f)) for f in assumptions.__dataclass_fields__]
-            + [str(dis.LEAN_OVERHEADS) if stack == "lean" else provenance],
-        }
-    )
+from hbmcycle.reports.tables import mapping
+
+mapping(
+    {
+        **{f: getattr(assumptions, f) for f in assumptions.__dataclass_fields__},
+        "stack_overheads": dis.LEAN_OVERHEADS if stack == "lean" else provenance,
+    },
+    key="assumption",
 )
 
 # %%

@@ -1,10 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -456,3 +453,44 @@ lines += [
     "did not exist in it. The scenarios show the consequences of each assumption, not which one is true.",
 ]
 Markdown("\n".join(lines))
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import Finding
+from hbmcycle.reports.summary import summary as executive_summary
+
+glut_range = sorted(r["glut_probability"] for r in peak_glut.values())
+executive_summary(
+    "Will HBM follow DRAM's boom-bust cycles?",
+    f"DRAM's history is cyclical; whether HBM follows cannot be decided from the data. The scenarios put the "
+    f"highest yearly glut probability between {glut_range[0]:.0%} and {glut_range[-1]:.0%}.",
+    [
+        Finding(
+            f"DRAM revenue {revenue['year'].min()}–{revenue['year'].max()}: "
+            f"{turns.filter(pl.col('kind') == 'peak').height} confirmed peaks, a mean cycle of "
+            f"{observed['period_years']:.1f} years and a median bust of {observed['drawdown']:.0%}.",
+            "1. DRAM cycles in the revenue history",
+        ),
+        Finding(
+            f"Largest HBM per accelerator grew {content_cagr:.0%} a year (ship years up to the last actual year).",
+            "2. Memory per device: PCs against accelerators",
+        ),
+        Finding(
+            f"The back-tested supply model gives a median cycle of {len_row['model_median']:.1f} years against "
+            f"{len_row['observed']:.1f} observed ({'inside' if inside(len_row) else 'outside'} its 10–90 % range).",
+            "4. Back-test: does the model make DRAM-like cycles?",
+        ),
+        Finding(
+            "Highest yearly glut probability by scenario: "
+            + "; ".join(f"{n} {r['glut_probability']:.0%} in {r['year']}" for n, r in peak_glut.items())
+            + ".",
+            "5. HBM scenarios",
+        ),
+        Finding(
+            "HBM's price response, lead times and contract damping are assumptions borrowed from commodity DRAM, "
+            "not measured: the data cannot say whether HBM busts like DRAM.",
+            "6. What the data supports, and what it cannot decide",
+            "cannot be checked",
+        ),
+    ],
+)

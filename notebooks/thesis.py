@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -55,6 +55,7 @@ from hbmcycle import charts, thesis
 from hbmcycle.data import db
 from hbmcycle.inference import constants
 from hbmcycle.inference.operating import REGIMES
+from hbmcycle.reports.tables import mapping
 
 charts.setup()
 tables = db.read_tables(thesis.TABLES)
@@ -75,7 +76,18 @@ config = thesis.Config(
 )
 result = thesis.analyse(tables, config, eff)
 display(Markdown(thesis.headline(result)))
-print(f"Engine constants: {calibration_note}")
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import from_verdicts, overall, tally
+from hbmcycle.reports.summary import summary as executive_summary
+
+executive_summary(
+    "Does LLM token throughput scale as HBM size × HBM bandwidth?",
+    f"Overall the claim {overall(result.verdicts['verdict'])}: of {result.verdicts.height} sub-claims, "
+    f"{tally(result.verdicts['verdict'])}.",
+    from_verdicts(result.verdicts, "Sub-claims and verdicts"),
+)
 
 # %% [markdown]
 # ## Sub-claims and verdicts
@@ -399,6 +411,7 @@ sens_chart = (
     .facet(
         column=alt.Column("dimension:N", title=None, sort=["context", "precision", "model", "attention", "group size"])
     )
+    .resolve_scale(x="independent")  # each panel shows only its own variants
 )
 charts.titled(
     sens_chart,
@@ -415,20 +428,23 @@ charts.titled(
 
 # %%
 example = result.seed_example
-print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in example.items()})
-charts.html_table(result.software.with_columns(pl.col("gain").round(3)))
+display(mapping(example, key="quantity"))
+charts.html_table(result.software, caption="Same-hardware comparisons")
 
 # %%
-software_chart = (
+# One dot per comparison: gains are ratios, so they are never stacked (1.05 and 1.10 are not 2.15).
+software_dots = (
     alt.Chart(result.software)
-    .mark_bar()
+    .mark_point(filled=True, size=70, opacity=0.8)
     .encode(
-        x=alt.X("gain:Q", title="Same-hardware throughput gain (×)"),
-        y=alt.Y("evidence:N", sort="-x", title=None),
+        x=alt.X("gain:Q", scale=alt.Scale(type="log"), title="Same-hardware throughput gain (×, log)"),
+        y=alt.Y("evidence:N", title=None),
         color=alt.Color("accelerator_id:N", title="Accelerator"),
         tooltip=["accelerator_id", "evidence", alt.Tooltip("gain:Q", format=".2f")],
     )
 )
+no_gain = alt.Chart(pl.DataFrame({"gain": [1.0]})).mark_rule(color="#999", strokeDash=[4, 3]).encode(x="gain:Q")
+software_chart = alt.layer(no_gain, software_dots)
 charts.titled(
     software_chart, "Software gains on fixed hardware", "inference_benchmarks (MLPerf rounds; vendor software claims)"
 )
