@@ -59,8 +59,8 @@ print(
 # %%
 colour = alt.Color("vendor:N", scale=charts.vendor_scale(with_memory["vendor"]), title="Vendor")
 base = alt.Chart(with_memory).encode(
-    x=alt.X("memory_gib:Q", scale=alt.Scale(type="log"), title="Fast memory per accelerator (GiB, log)"),
-    y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log"), title="Memory bandwidth (TB/s, log)"),
+    x=alt.X("memory_gib:Q", scale=alt.Scale(type="log", padding=8), title="Fast memory per accelerator (GiB, log)"),
+    y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log", padding=8), title="Memory bandwidth (TB/s, log)"),
 )
 points = base.mark_point(filled=True, size=70).encode(
     color=colour,
@@ -75,9 +75,6 @@ if label_points == "flagships":
     labelled = labelled.filter(
         pl.col("hbm_size_x_bw_gib_tb_s") == pl.col("hbm_size_x_bw_gib_tb_s").max().over("vendor")
     )
-if label_points != "none" and labelled.height:
-    placed = charts.place_labels(labelled, "memory_gib", "memory_bw_tb_s", "label", width=680, height=460)
-    layers += charts.label_layers(placed, "memory_gib:Q", "memory_bw_tb_s:Q", "label", color=colour)
 # Iso-lines of size x bandwidth (GiB x TB/s), one per decade, clipped to the plotted area.
 gb_lo, gb_hi = with_memory["memory_gib"].min(), with_memory["memory_gib"].max()
 bw_lo, bw_hi = with_memory["memory_bw_tb_s"].min(), with_memory["memory_bw_tb_s"].max()
@@ -87,7 +84,7 @@ segments = []
 for k in decades:
     x_from, x_to = max(gb_lo, k / bw_hi), min(gb_hi, k / bw_lo)
     if x_from < x_to:
-        segments += [(f"{k:,g} GiB·TB/s", x_from, k / x_from), (f"{k:,g} GiB·TB/s", x_to, k / x_to)]
+        segments += [(f"{k:,.0f} GiB·TB/s", x_from, k / x_from), (f"{k:,.0f} GiB·TB/s", x_to, k / x_to)]
 iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gib", "memory_bw_tb_s"], orient="row")
 iso_lines = (
     alt.Chart(iso)
@@ -95,11 +92,24 @@ iso_lines = (
     .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
 )
 # Each iso-line names its value at its upper-left end.
+iso_ends = iso.group_by("size_x_bw").agg(pl.all().sort_by("memory_gib").first())
 iso_labels = (
-    alt.Chart(iso.group_by("size_x_bw").agg(pl.all().sort_by("memory_gib").first()))
+    alt.Chart(iso_ends)
     .mark_text(align="left", dx=3, dy=-5, fontSize=9, color="#888")
     .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", text="size_x_bw:N")
 )
+if label_points != "none" and labelled.height:
+    placed = charts.place_labels(
+        labelled,
+        "memory_gib",
+        "memory_bw_tb_s",
+        "label",
+        width=680,
+        height=460,
+        avoid=iso_ends.rename({"size_x_bw": "label"}),
+        domain=(gb_lo, gb_hi, bw_lo, bw_hi),
+    )
+    layers += charts.label_layers(placed, "memory_gib:Q", "memory_bw_tb_s:Q", "label", color=colour)
 layers[0] = layers[0].interactive()  # zoom and pan (scales are shared by every layer)
 chart = alt.layer(iso_lines, iso_labels, *layers).properties(width=680, height=460)
 charts.titled(

@@ -165,7 +165,7 @@ def test_batched_bootstrap_matches_one_lstsq_per_resample():
 def test_batched_bootstrap_drops_rank_deficient_resamples():
     x = np.array([1.0, 2.0, 3.0])
     y = np.array([1.0, 2.0, 4.0])
-    low, high, used = stats.bootstrap(y, {"x": x}, n_resamples=200, seed=0)
+    *_, used = stats.bootstrap(y, {"x": x}, n_resamples=200, seed=0)
     # a resample is degenerate when all its rows share one x (probability 3/27 each)
     draws = np.random.default_rng(0).integers(0, 3, size=(200, 3))
     assert used == sum(len(set(d)) > 1 for d in draws)

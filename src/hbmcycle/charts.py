@@ -32,6 +32,13 @@ VENDOR_COLOURS = {
     "Groq": "#f0027f",
     "Cerebras": "#7b3fb3",
     "Huawei": "#8c564b",
+    "NVIDIA (Groq technology)": "#2f6b00",
+    "Microsoft": "#00a4ef",
+    "Meta": "#888888",
+    "SambaNova": "#bcbd22",
+    "Tenstorrent": "#17becf",
+    "MatX": "#e377c2",
+    "d-Matrix": "#393b79",
 }
 
 
@@ -108,35 +115,54 @@ def titled(chart: alt.Chart, title: str, source: str) -> alt.Chart:
 PLACEMENTS = (("left", 6, -6), ("left", 6, 8), ("right", -6, -6), ("right", -6, 8), ("left", 6, -18), ("left", 6, 20))
 
 
-def place_labels(points, x: str, y: str, label: str, width: int, height: int, font_size: int = 10):
+def place_labels(
+    points, x: str, y: str, label: str, width: int, height: int, font_size: int = 10, avoid=None, domain=None
+):
     """Greedy non-overlapping label positions on a log-log chart: the frame with `align`, `dx`, `dy` added.
 
     Each label is tried at the placements above (right of the point first) and takes the first
-    whose box (text width ~0.6 em per character) overlaps no label placed before it; labels that
-    fit nowhere keep the first placement and are flagged `crowded` (tooltips still name them).
+    whose box (text width ~0.6 em per character) stays inside the plot and overlaps no label
+    placed before it nor the fixed labels in ``avoid`` (same columns, drawn left-aligned at
+    dx=3, dy=-5); labels that fit nowhere are flagged `crowded` and left out (tooltips name them).
+    ``domain`` = (x_min, x_max, y_min, y_max) of the plotted data (default: the points'); like
+    Vega's log scales, it is widened to whole decades.
     """
     import numpy as np
     import polars as pl
 
-    lx, ly = np.log10(points[x].to_numpy()), np.log10(points[y].to_numpy())
-    px = (lx - lx.min()) / max(np.ptp(lx), 1e-9) * width
-    py = height - (ly - ly.min()) / max(np.ptp(ly), 1e-9) * height
-    boxes, rows = [], []
+    if domain is None:
+        domain = (points[x].min(), points[x].max(), points[y].min(), points[y].max())
+    x0, x1, y0, y1 = (f(np.log10(v)) for f, v in zip((np.floor, np.ceil, np.floor, np.ceil), domain))
+    span_x, span_y = max(x1 - x0, 1e-9), max(y1 - y0, 1e-9)
+
+    def pixels(frame):
+        fx, fy = np.log10(frame[x].to_numpy()), np.log10(frame[y].to_numpy())
+        return (fx - x0) / span_x * width, height - (fy - y0) / span_y * height
+
+    def box(px, py, text, align, dx, dy, size):
+        w, h = 0.6 * size * len(text), size + 2
+        left = px + dx - (w if align == "right" else 0)
+        return (left, py + dy - h / 2, left + w, py + dy + h / 2)
+
+    boxes = []
+    if avoid is not None and avoid.height:
+        ax, ay = pixels(avoid)
+        boxes = [box(ax[i], ay[i], avoid[label][i], "left", 3, -5, 9) for i in range(avoid.height)]
+    px, py = pixels(points)
+    rows = []
     for i in np.argsort(-py):  # bottom to top
-        text_w, text_h = 0.6 * font_size * len(points[label][int(i)]), font_size + 2
         chosen, crowded = PLACEMENTS[0], True
         for align, dx, dy in PLACEMENTS:
-            left = px[i] + dx - (text_w if align == "right" else 0)
-            box = (left, py[i] + dy - text_h / 2, left + text_w, py[i] + dy + text_h / 2)
-            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3] for b in boxes):
+            b = box(px[i], py[i], points[label][int(i)], align, dx, dy, font_size)
+            inside = b[0] >= 0 and b[2] <= width
+            if inside and not any(b[0] < o[2] and o[0] < b[2] and b[1] < o[3] and o[1] < b[3] for o in boxes):
                 chosen, crowded = (align, dx, dy), False
-                boxes.append(box)
+                boxes.append(b)
                 break
         rows.append((int(i), *chosen, crowded))
     placed = pl.DataFrame(rows, schema=["_row", "align", "dx", "dy", "crowded"], orient="row")
-    return (
-        points.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64)).join(placed, on="_row").drop("_row")
-    )
+    indexed = points.with_row_index("_row").with_columns(pl.col("_row").cast(pl.Int64))
+    return indexed.join(placed, on="_row").drop("_row")
 
 
 def label_layers(placed, x: alt.X | str, y: alt.Y | str, text: str, color=alt.Undefined, font_size: int = 10) -> list:

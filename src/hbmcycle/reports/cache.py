@@ -73,7 +73,11 @@ def _renderer_files() -> list[Path]:
     out = []
     for name in RENDERER_FILES:
         path = PACKAGE / name
-        out += sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts) if path.is_dir() else [path]
+        out += (
+            sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+            if path.is_dir()
+            else [path]
+        )
     return out
 
 

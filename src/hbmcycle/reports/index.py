@@ -30,8 +30,8 @@ def _article(record: dict) -> str:
     facts = record["provenance"]
     return (
         f'<article><h2><a href="{escape(record["file"])}">{escape(record["title"])}</a></h2>'
-        f'<p><strong>Question.</strong> {escape(summary.get("question", ""))}</p>'
-        f'<p><strong>Answer.</strong> {escape(summary.get("answer", "(no summary)"))}</p><ul>{findings}</ul>'
+        f"<p><strong>Question.</strong> {escape(summary.get('question', ''))}</p>"
+        f"<p><strong>Answer.</strong> {escape(summary.get('answer', '(no summary)'))}</p><ul>{findings}</ul>"
         f'<p class="meta">Data as of {escape(facts["data_vintage"])} · data built {escape(facts["data_built_at"])}'
         f" · rendered {escape(facts['rendered_at'])} · commit {escape(facts['git_commit'])}</p></article>"
     )

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hbmcycle import paths
-from hbmcycle.reports import cache, files
+from hbmcycle.reports import files
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Rendered first to last; notebooks not listed follow in name order.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from hbmcycle import paths
 from hbmcycle.reports import cache, parameters, provenance
-from hbmcycle.reports.render import Job, ReportError, Rendered, is_current, notebooks, render
+from hbmcycle.reports.render import Job, Rendered, ReportError, is_current, notebooks, render
 
 
 class UsageError(ValueError):
@@ -25,12 +25,17 @@ def select(names: list[str] | None) -> list[Path]:
     if unknown:
         import difflib
 
-        hints = [f"{u!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(u, known, 1)) else repr(u) for u in unknown]
+        hints = [
+            f"{u!r} (did you mean {m[0]!r}?)" if (m := difflib.get_close_matches(u, known, 1)) else repr(u)
+            for u in unknown
+        ]
         raise UsageError(f"unknown report {', '.join(hints)}; valid: {', '.join(known)}")
     return [known[n] for n in names]
 
 
-def plan(names: list[str] | None, pairs: list[str], out_dir: Path | None = None, output: Path | None = None) -> list[Job]:
+def plan(
+    names: list[str] | None, pairs: list[str], out_dir: Path | None = None, output: Path | None = None
+) -> list[Job]:
     """One Job per report; `-p` pairs are checked against each notebook's parameters cell.
 
     A parameterised render never overwrites the default report: it is written to

@@ -89,7 +89,9 @@ def summary(question: str, answer: str, findings: list[Finding]) -> Summary:
 
 # Older analyses wrote "partly"; one vocabulary is shown.
 ALIASES = {"partly": "partly holds"}
-SEVERITY = {v: i for i, v in enumerate(("does not hold", "partly holds", "holds", "not tested in scope", "cannot be checked"))}
+SEVERITY = {
+    v: i for i, v in enumerate(("does not hold", "partly holds", "holds", "not tested in scope", "cannot be checked"))
+}
 
 
 def normalise(verdict: str) -> str:
@@ -108,7 +110,9 @@ def tally(verdicts) -> str:
     return ", ".join(f"{n} {words.get(v, v) if n > 1 else v}" for v, n in counts.items() if n)
 
 
-def from_verdicts(frame, section: str, claim: str = "claim", evidence: str = "evidence", limit: int = 6) -> list[Finding]:
+def from_verdicts(
+    frame, section: str, claim: str = "claim", evidence: str = "evidence", limit: int = 6
+) -> list[Finding]:
     """Findings from a verdict table: the contradicted claims first, each with the first clause of its evidence."""
     rows = sorted(frame.iter_rows(named=True), key=lambda r: SEVERITY[normalise(r["verdict"])])
     out = []
