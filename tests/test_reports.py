@@ -230,3 +230,23 @@ def test_reports_honour_the_umask(tmp_path, mask, mode):
         os.umask(old)
     assert path.stat().st_mode & 0o777 == mode
     assert [p.name for p in tmp_path.iterdir()] == ["r.html"]  # no temp file left
+
+
+# -- JupyterLab -----------------------------------------------------------------------------------
+
+
+def test_saving_an_unedited_notebook_in_lab_changes_nothing_and_pairs_it(tmp_path):
+    """What Lab's save does (jupytext's contents manager, notebooks/jupytext.toml) leaves every .py as committed."""
+    import shutil
+
+    from jupyter_server.services.contents.largefilemanager import LargeFileManager
+    from jupytext.sync_contentsmanager import build_sync_jupytext_contents_manager_class
+
+    folder = tmp_path / "notebooks"
+    shutil.copytree(REPO / "notebooks", folder, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+    manager = build_sync_jupytext_contents_manager_class(LargeFileManager)(root_dir=str(folder))
+    for source in sorted((REPO / "notebooks").glob("*.py")):
+        manager.save(manager.get(source.name), source.name)
+        assert (folder / source.name).read_text() == source.read_text(), f"{source.name} changed on save"
+        assert (folder / f"{source.stem}.ipynb").exists(), f"{source.name} is not paired with an .ipynb"
+        assert "name: python3" in source.read_text().split("# ---", 2)[1]  # the kernel `make lab` serves
