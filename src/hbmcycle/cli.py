@@ -52,7 +52,7 @@ def report(
     from hbmcycle.reports import run as runner
 
     try:
-        plan = runner.plan(name, param or [], output=output)
+        plan = runner.plan(name, param or [], output=output, force=force)
     except runner.UsageError as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(2) from None

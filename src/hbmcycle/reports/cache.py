@@ -10,6 +10,7 @@ fingerprint beside the executed notebook; an unchanged fingerprint means the HTM
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 from pathlib import Path
@@ -28,6 +29,12 @@ def module_path(module: str) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+@functools.lru_cache(maxsize=512)
+def _module_imports(path: Path, mtime_ns: int, package: str) -> frozenset[str]:
+    """The imports of one module file, parsed once per process (several notebooks share modules)."""
+    return frozenset(_imports(path.read_text(encoding="utf-8"), package))
 
 
 def _imports(source: str, here: str) -> set[str]:
@@ -59,7 +66,7 @@ def closure(source: str) -> list[Path]:
             continue
         seen[name] = path
         package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-        todo += _imports(path.read_text(encoding="utf-8"), package + ".x")
+        todo += _module_imports(path, path.stat().st_mtime_ns, package + ".x")
         todo += [".".join(name.split(".")[:i]) for i in range(2, len(name.split(".")))]
     return sorted(set(seen.values()))
 

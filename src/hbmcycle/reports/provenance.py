@@ -43,17 +43,25 @@ def git_commit() -> str:
     return head.stdout.strip() + (" + local changes" if dirty.stdout.strip() else "")
 
 
+AS_OF_TABLES = (
+    "SELECT table_name FROM information_schema.columns WHERE column_name = 'as_of' AND table_schema = 'main' "
+    "AND table_name IN (SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE')"
+)
+
+
 def data_facts() -> tuple[str, str]:
     """(build time of the database file, newest as_of date among its tables' rows)."""
     from hbmcycle.data import db
 
     built = datetime.fromtimestamp(paths.db_path().stat().st_mtime, UTC).strftime("%Y-%m-%d %H:%M UTC")
-    names = db.query("SELECT table_name FROM information_schema.columns WHERE column_name = 'as_of'")
-    newest = [
-        db.query(f'SELECT CAST(max(as_of) AS VARCHAR) AS v FROM "{name}"')["v"][0] for name in names["table_name"]
-    ]
-    newest = [v for v in newest if v]
-    return built, (max(newest) if newest else "unknown")
+    con = db.connect()
+    try:
+        names = [r[0] for r in con.execute(AS_OF_TABLES).fetchall()]
+        union = " UNION ALL ".join(f'SELECT max(as_of) AS v FROM "{n}"' for n in names)
+        newest = con.execute(f"SELECT CAST(max(v) AS VARCHAR) FROM ({union})").fetchone()[0] if names else None
+    finally:
+        con.close()
+    return built, newest or "unknown"
 
 
 def collect(parameters: dict, constants_label: str, commit: str, data: tuple[str, str]) -> Provenance:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import replace
 from pathlib import Path
 
 from hbmcycle import paths
@@ -34,7 +35,11 @@ def select(names: list[str] | None) -> list[Path]:
 
 
 def plan(
-    names: list[str] | None, pairs: list[str], out_dir: Path | None = None, output: Path | None = None
+    names: list[str] | None,
+    pairs: list[str],
+    out_dir: Path | None = None,
+    output: Path | None = None,
+    force: bool = False,
 ) -> list[Job]:
     """One Job per report; `-p` pairs are checked against each notebook's parameters cell.
 
@@ -54,12 +59,16 @@ def plan(
         except parameters.ParameterError as exc:
             raise UsageError(f"{nb.stem}: {exc}") from None
     label = constants.current().label
-    shared, commit, data = cache.shared(), provenance.git_commit(), provenance.data_facts()
+    shared = cache.shared()
     jobs = []
     for nb, values in checked.items():
         target = output or out_dir / f"{nb.stem}{parameters.suffix(values)}.html"
-        facts = provenance.collect(values, label, commit, data).record()
-        jobs.append(Job(nb, values, target, facts, cache.fingerprint(nb, values, label, shared)))
+        jobs.append(Job(nb, values, target, {}, cache.fingerprint(nb, values, label, shared)))
+    stale = [j for j in jobs if force or not is_current(j)]
+    if stale:  # provenance (git, database facts) is gathered only when something will be rendered
+        commit, data = provenance.git_commit(), provenance.data_facts()
+        facts = {j.target: provenance.collect(j.parameters, label, commit, data).record() for j in stale}
+        jobs = [replace(j, provenance=facts[j.target]) if j.target in facts else j for j in jobs]
     return jobs
 
 
