@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,10 +135,21 @@ def summary_first(nb) -> dict | None:
     return None
 
 
+def vega_bundle() -> str:
+    """vl-convert's Vega + Vega-Lite + vega-embed script, built once per vl-convert version and kept on disk."""
+    import vl_convert
+
+    path = files.build_dir() / f"vega-bundle-{vl_convert.__version__}.js"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # safe inside <script>
+    files.write_atomic(path, bundle)
+    return bundle
+
+
 def export(job: Job, executed_nb: Path) -> dict:
     """Executed notebook -> HTML at job.target; returns the render record (title, summary, provenance)."""
     import nbformat
-    import vl_convert
     from nbconvert import HTMLExporter
 
     from hbmcycle.reports.mathml import MathError, render_math
@@ -162,7 +174,7 @@ def export(job: Job, executed_nb: Path) -> dict:
     resources = {
         "metadata": {"name": title},
         "hbmcycle_provenance": header_html(job.provenance),
-        "hbmcycle_vega_bundle": vl_convert.javascript_bundle().replace("</script", "<\\/script"),
+        "hbmcycle_vega_bundle": vega_bundle(),
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
     files.write_atomic(job.target, body)
@@ -173,7 +185,9 @@ def render(job: Job, force: bool = False) -> Rendered:
     """Execute and export one report unless its fingerprint shows the HTML is current (or ``force``)."""
     if not force and is_current(job):
         return Rendered(job.target.stem, job.target, skipped=True)
+    start = time.perf_counter()
     record = export(job, execute(job))
+    record["seconds"] = round(time.perf_counter() - start, 2)  # the next run starts the slowest first
     record["notebook"] = job.notebook.stem
     record["file"] = job.target.name
     files.write_atomic(record_path(job.target), json.dumps(record, indent=1))

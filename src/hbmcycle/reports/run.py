@@ -10,7 +10,7 @@ from pathlib import Path
 
 from hbmcycle import paths
 from hbmcycle.reports import cache, parameters, provenance
-from hbmcycle.reports.render import Job, Rendered, ReportError, is_current, notebooks, render
+from hbmcycle.reports.render import Job, Rendered, ReportError, is_current, notebooks, read_record, render
 
 
 class UsageError(ValueError):
@@ -80,6 +80,7 @@ def run(
 ) -> int:
     """Render the jobs whose HTML is stale (all with ``force``), `workers` at a time; returns how many failed."""
     stale = [j for j in jobs if force or not is_current(j)]
+    stale.sort(key=lambda j: -((read_record(j.target) or {}).get("seconds") or 0))  # longest first
     for job in jobs:
         if job not in stale:
             done(Rendered(job.target.stem, job.target, skipped=True), job)
@@ -89,6 +90,11 @@ def run(
         for job in stale:
             failed += _finish(job, lambda j=job: render(j, force), done)
         return failed
+    # Import the heavy renderer libraries once here: forked workers inherit them.
+    import jupytext  # noqa: F401
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
     with ProcessPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(render, job, force): job for job in stale}
         for future in as_completed(futures):
