@@ -464,7 +464,7 @@ wall_chart = (
         y=alt.Y(
             "users_per_chip:Q",
             scale=alt.Scale(type="log"),
-            axis=alt.Axis(format="~s", labelOverlap="greedy"),
+            axis=alt.Axis(format=",~g", labelOverlap="greedy"),
             title="users per chip",
         ),
         color=alt.Color("chip:N", title="chip (system size)"),

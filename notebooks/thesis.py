@@ -438,7 +438,7 @@ software_dots = (
     .mark_point(filled=True, size=70, opacity=0.8)
     .encode(
         x=alt.X("gain:Q", scale=alt.Scale(type="log"), title="Same-hardware throughput gain (×, log)"),
-        y=alt.Y("evidence:N", title=None),
+        y=alt.Y("evidence:N", title=None, axis=alt.Axis(labelLimit=480)),
         color=alt.Color("accelerator_id:N", title="Accelerator"),
         tooltip=["accelerator_id", "evidence", alt.Tooltip("gain:Q", format=".2f")],
     )
