@@ -20,6 +20,7 @@ import duckdb
 import polars as pl
 
 from hbmcycle import paths
+from hbmcycle.data.refresh.vintages import write_history
 from hbmcycle.data.types import Problem, Table, ValidationError
 from hbmcycle.data.validate import load_all
 
@@ -66,6 +67,7 @@ def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None 
     try:
         with duckdb.connect(str(tmp_db)) as con:
             _write(con, tables)
+            write_history(con, raw)  # refresh vintages and per-vintage edits (`data show --as-of`)
             for name, table in tables.items():
                 table.frame.write_parquet(tmp_parquet / f"{name}.parquet")
         os.replace(tmp_db, db)

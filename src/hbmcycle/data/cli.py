@@ -72,12 +72,15 @@ def data_show(
     where: Annotated[str | None, typer.Option(help="SQL filter, e.g. \"vendor = 'AMD'\".")] = None,
     limit: Annotated[int, typer.Option(help="Rows to print.")] = 200,
     csv: Annotated[bool, typer.Option("--csv", help="Print CSV instead of a table.")] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="The table as it was at a quarter (2026Q3) or date, per refresh history.")
+    ] = None,
 ) -> None:
     """Print a table readably in the terminal."""
     from hbmcycle.data import db
 
     try:
-        frame = db.read_table(table)
+        frame = _as_of_frame(table, as_of, where) if as_of else db.read_table(table)
     except (KeyError, db.DatabaseMissing) as exc:
         err.print(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc), markup=False)
         raise typer.Exit(1) from None
@@ -107,6 +110,22 @@ def data_show(
     for row in frame.head(limit).select(shown).iter_rows():
         view.add_row(*("" if v is None else (f"{v:g}" if isinstance(v, float) else str(v)) for v in row))
     Console(width=max(out.width, 240)).print(view)
+
+
+def _as_of_frame(table: str, as_of: str, where: str | None):
+    """`data show --as-of`: the current table with later refresh edits undone (exit 2 on a bad date)."""
+    from hbmcycle.data.refresh import history, vintages
+
+    if where:
+        err.print("error: --where cannot be combined with --as-of (filter with --columns or --csv | grep)")
+        raise typer.Exit(2)
+
+    try:
+        when = vintages.parse_when(as_of)
+    except ValueError as exc:
+        err.print(f"error: --as-of {exc}", markup=False)
+        raise typer.Exit(2) from None
+    return history.table_as_of(table, when)
 
 
 @app.command("catalog")
@@ -148,42 +167,69 @@ def data_refresh(
         list[str] | None, typer.Option(help="Only these pipelines (ids from pipelines/*.yaml).")
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Fetch, snapshot and diff; change no CSV.")] = False,
+    accept: Annotated[
+        list[str] | None, typer.Option(help="Apply held items: ROW_KEY, 'ROW_KEY:COLUMN', a pipeline id or all.")
+    ] = None,
+    time_limit_s: Annotated[float, typer.Option(min=1, help="Deadline for the whole run, all pipelines.")] = 900.0,
 ) -> None:
     """Pull machine-readable sources, keep a dated vintage, show what changed, validate, apply."""
+    from functools import partial
+
     from rich.progress import Progress
 
     from hbmcycle.data import refresh
+    from hbmcycle.data.refresh.console import report
 
-    chosen = [p for p in refresh.pipelines() if not pipeline or p.id in pipeline]
-    if pipeline and len(chosen) != len(pipeline):
-        known = ", ".join(p.id for p in refresh.pipelines())
-        err.print(f"unknown pipeline in {', '.join(pipeline)}; known: {known}", markup=False)
-        raise typer.Exit(1)
+    try:
+        known = refresh.pipelines()
+    except refresh.PipelineError as exc:
+        err.print(f"error: pipeline file {exc}", markup=False)
+        raise typer.Exit(2) from None
+    unknown = [p for p in pipeline or () if p not in {k.id for k in known}]
+    if unknown:
+        err.print(
+            f"error: unknown pipeline {', '.join(unknown)}; known: {', '.join(k.id for k in known)}", markup=False
+        )
+        raise typer.Exit(2)
+    deadline = refresh.Deadline(time_limit_s)
     failed = False
-    for pipe in chosen:
+    for pipe in (p for p in known if not pipeline or p.id in pipeline):
         with Progress(console=err, transient=True) as progress:
             task = progress.add_task(f"fetching {pipe.id}", total=len(pipe.items))
-            outcome = refresh.run(pipe, apply=not dry_run, progress=lambda task=task: progress.advance(task))
-        out.print(f"[bold]{pipe.id}[/bold] → {pipe.table}: vintage {outcome.vintage or 'none (nothing fetched)'}")
-        for failure in outcome.failures:
-            err.print(f"  could not fetch {failure}", markup=False, highlight=False)
-        if outcome.changes:
-            view = RichTable(title=f"{len(outcome.changes)} change(s) in {pipe.table}")
-            for c in ("key", "column", "old", "new"):
-                view.add_column(c)
-            for c in outcome.changes:
-                view.add_row(c.key, c.column, c.old, c.new)
-            out.print(view)
-        else:
-            out.print("  no changes")
-        if outcome.problems:
-            _print_problems(outcome.problems)
-            err.print(f"  changes NOT applied: {pipe.table}.csv left as it was")
-            failed = True
-        elif outcome.applied:
-            out.print(f"  [green]applied[/green] to data/raw/{pipe.table}.csv; run `make data` to rebuild")
-        if len(outcome.failures) == len(pipe.items):
-            err.print(f"  every fetch failed for {pipe.id} (offline?); nothing refreshed")
-            failed = True
+            outcome = refresh.run(
+                pipe,
+                apply_changes=not dry_run,
+                accept=frozenset(accept or ()),
+                deadline=deadline,
+                progress=partial(progress.advance, task),
+            )
+        failed |= report(out, err, pipe, outcome)
     if failed:
+        err.print("error: refresh incomplete (see the errors above); nothing was changed where they occurred")
         raise typer.Exit(1)
+
+
+@app.command("diff")
+def data_diff(
+    since: Annotated[str, typer.Option(help="A quarter (2026Q3) or a date (2026-09-30).")],
+    table: Annotated[str | None, typer.Option(help="Only this table.")] = None,
+) -> None:
+    """List every refresh edit made after a quarter or date (from the database's refresh history)."""
+    from hbmcycle.data import db
+    from hbmcycle.data.refresh import history, vintages
+    from hbmcycle.data.refresh.console import changes_table
+
+    try:
+        when = vintages.parse_when(since)
+    except ValueError as exc:
+        err.print(f"error: --since {exc}", markup=False)
+        raise typer.Exit(2) from None
+    try:
+        frame = history.changes_since(when, table)
+    except db.DatabaseMissing as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(1) from None
+    if frame.is_empty():
+        out.print(f"no refresh changes after {when.isoformat()}" + (f" in {table}" if table else ""))
+        return
+    Console(width=max(out.width, 200)).print(changes_table(frame, f"{frame.height} change(s) after {when.isoformat()}"))
