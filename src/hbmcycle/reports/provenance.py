@@ -58,10 +58,10 @@ def data_facts() -> tuple[str, str]:
     try:
         names = [r[0] for r in con.execute(AS_OF_TABLES).fetchall()]
         union = " UNION ALL ".join(f'SELECT max(as_of) AS v FROM "{n}"' for n in names)
-        newest = con.execute(f"SELECT CAST(max(v) AS VARCHAR) FROM ({union})").fetchone()[0] if names else None
+        row = con.execute(f"SELECT CAST(max(v) AS VARCHAR) FROM ({union})").fetchone() if names else None
     finally:
         con.close()
-    return built, newest or "unknown"
+    return built, (row[0] if row and row[0] else "unknown")
 
 
 def collect(parameters: dict, constants_label: str, commit: str, data: tuple[str, str]) -> Provenance:

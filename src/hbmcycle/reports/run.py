@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -88,7 +89,7 @@ def run(
     failed = 0
     if workers == 1:
         for job in stale:
-            failed += _finish(job, lambda j=job: render(j, force), done)
+            failed += _finish(job, functools.partial(render, job, force), done)
         return failed
     # Import the heavy renderer libraries once here: forked workers inherit them.
     import jupytext  # noqa: F401
