@@ -136,6 +136,11 @@ def test_table_aligns_numbers_right_text_left_and_collapses_long_lists():
     assert tables.table_html(long, collapse_after=25, caption="Sources").startswith("<details")
 
 
+def test_verdict_cells_are_badges_and_other_text_stays_text():
+    html = tables.table_html(pl.DataFrame({"claim": ["a", "b"], "verdict": ["partly", "unclear"]}))
+    assert 'data-verdict="partly holds"' in html and "<td>unclear</td>" in html
+
+
 def test_mapping_shows_a_dict_as_a_table_not_a_python_repr():
     html = tables.mapping({"hop_latency_us": 5.0, "lean": True}).data
     assert "{" not in html and "Hop latency (µs)" in html and "yes" in html

@@ -3,10 +3,11 @@
 Column names follow the data convention (unit as suffix: ``memory_bw_tb_s``, ``usd_per_mtok``);
 :func:`header` turns them into "Memory bandwidth (TB/s)". Numbers get 3 significant digits and
 thousands separators, very large or small ones a power of ten, fractions named ``*_share`` or
-``*_frac`` (or listed in ``percent=``) are shown in percent, booleans as yes/no. Text columns are
-left-aligned, numbers right-aligned. A table longer than ``collapse_after`` rows sits in a
-``<details>`` element a reader opens on demand. Written on polars (no pandas import in every
-kernel); great_tables was measured at about 0.66 s of import per kernel, a third of the budget.
+``*_frac`` (or listed in ``percent=``) are shown in percent, booleans as yes/no, a ``verdict``
+column as coloured badges. Text columns are left-aligned, numbers right-aligned. A table longer
+than ``collapse_after`` rows sits in a ``<details>`` element a reader opens on demand. Written on
+polars (no pandas import in every kernel); great_tables was measured at about 0.66 s of import
+per kernel on a loaded machine.
 """
 
 from __future__ import annotations
@@ -126,6 +127,13 @@ def _cell(value: object, column: str, percent: bool) -> str:
         return number(value, percent=percent, year=column.endswith("year"))
     if isinstance(value, list | tuple):
         return escape(", ".join(str(v) for v in value))
+    if column == "verdict":
+        from hbmcycle.reports.summary import badge, normalise
+
+        try:
+            return badge(normalise(str(value)))
+        except ValueError:
+            pass  # not one of the five verdicts: shown as text
     return escape(str(value))
 
 
