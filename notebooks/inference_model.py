@@ -309,7 +309,7 @@ charts.titled(
 )
 
 # %%
-charts.html_table(summary.with_columns(pl.col("median_abs_error").round(3), pl.col("max_abs_error").round(3)))
+charts.html_table(summary, percent=("median_abs_error", "max_abs_error"))
 
 # %% [markdown]
 # Where the model is far off, and why (rows with |error| > 25 % carry a caveat below):
@@ -341,7 +341,9 @@ charts.html_table(
         pl.col("error").round(3),
         "caveat",
     )
-    .sort("error")
+    .sort("error"),
+    percent=("error",),
+    caption="Rows with |error| > 25 %",
 )
 
 # %% tags=["summary"]
