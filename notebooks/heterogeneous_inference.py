@@ -81,7 +81,7 @@ from hbmcycle.reports.summary import summary as executive_summary
 
 executive_summary(
     "Where do SRAM chips (Groq/LPX, Cerebras) win in LLM inference, and what does attention-FFN disaggregation buy?",
-    f"Taken together the seed's claims {overall(verdicts['verdict'])}: of {verdicts.height} claims, "
+    f"Overall verdict on the seed's claims: {overall(verdicts['verdict'])}. Of {verdicts.height} claims, "
     f"{tally(verdicts['verdict'])} ({s.model.model_id[0]}, context {context:,}).",
     from_verdicts(verdicts, "Verdicts", evidence="computed"),
 )

@@ -81,7 +81,11 @@ LABELS = {
 
 
 def header_html(record: dict) -> str:
-    items = "".join(f"<dt>{LABELS[k]}</dt><dd>{escape(str(v))}</dd>" for k, v in record.items() if k in LABELS)
+    items = "".join(
+        f'<div class="hbm-fact"><dt>{LABELS[k]}</dt><dd>{escape(str(v))}</dd></div>'
+        for k, v in record.items()
+        if k in LABELS
+    )
     return (
         '<header class="hbm-provenance" aria-label="Provenance">'
         '<a class="hbm-home" href="index.html">← All reports</a>'
