@@ -36,6 +36,7 @@ import altair as alt
 import polars as pl
 
 from hbmcycle import charts
+from hbmcycle.cycle import backtest, demand
 from hbmcycle.cycle.history import turning_points
 from hbmcycle.data import db
 
@@ -145,13 +146,10 @@ charts.titled(
 )
 
 # %%
-growth = yearly_max.filter(pl.col("max_gb").is_not_null())
-first, last = growth.row(0, named=True), growth.row(-1, named=True)
-years = last["ship_year"] - first["ship_year"]
-cagr = (last["max_gb"] / first["max_gb"]) ** (1 / years) - 1 if years else float("nan")
+growth = demand.hbm_content_growth(db.read_table("accelerators"))
 print(
-    f"Largest HBM per accelerator: {first['max_gb']:g} GB in {first['ship_year']} → {last['max_gb']:g} GB in "
-    f"{last['ship_year']} ({last['max_gb'] / first['max_gb']:.1f}×, {cagr:.0%} a year compounded)."
+    f"HBM per accelerator grew {growth['cagr']:.0%} a year over {growth['first_year']}-{growth['last_year']} "
+    f"({growth['method']}; the memory_cycle report uses the same figure)."
 )
 
 # %% [markdown]
@@ -250,8 +248,8 @@ if ratio.height:
     last = ratio.row(-1, named=True)
     print(
         f"{last['year']}: largest accelerator carries {last['largest HBM per accelerator']:g} GB of HBM, "
-        f"{last['largest HBM per accelerator'] / last['average DRAM per pc']:.0f}× the average PC's "
-        f"{last['average DRAM per pc']:g} GB of DRAM."
+        f"{last['largest HBM per accelerator'] / last['average DRAM per notebook']:.0f}× the average notebook's "
+        f"{last['average DRAM per notebook']:g} GB of DRAM."
     )
 
 # %% [markdown]
@@ -264,16 +262,7 @@ if ratio.height:
 # sourced figure are left out, not interpolated: the line bridges them.
 
 # %%
-revenue = (
-    db.read_table("dram_market")
-    .filter(
-        (pl.col("company") == "industry")
-        & pl.col("quarter").is_null()
-        & ~pl.col("is_forecast")
-        & pl.col("dram_revenue_usd_b").is_not_null()
-    )
-    .sort("year")
-)
+revenue = backtest.annual_industry_revenue(db.read_table("dram_market"))  # the one filter: forecasts excluded
 turns = turning_points(revenue["year"].to_numpy(), revenue["dram_revenue_usd_b"].to_numpy(), min_swing)
 revenue_line = (
     alt.Chart(revenue)

@@ -390,3 +390,195 @@ executive_summary(
     f"{summary.filter(pl.col('split') == 'all')['median_abs_error'][0]:.0%} error ({engine.label}).",
     findings[:6],
 )
+
+# %% [markdown]
+# ## From a decode step to a serving system: MLPerf and InferenceX
+#
+# `hbmcycle serve` puts continuous batching with chunked prefill on top of the step engine:
+# each iteration decodes one token for every running sequence and prefills enough prompt
+# tokens to keep them running; throughput, TTFT and TPOT follow for every group size and
+# concurrency, and the best point that meets a scenario's latency limits is the answer
+# (`hbmcycle.inference.serving`, `.system`). Software maturity is data: one factor per vendor
+# and weight precision, fitted on MLPerf rounds up to v5.0 only. Every later round and the
+# InferenceX points are predictions the fit never saw. The split, the factors and the rows
+# behind each are printed below.
+
+# %%
+from hbmcycle.inference import system_validation
+from hbmcycle.inference.system_report import system_table
+
+system = system_table(engine)
+print(engine.record["system"]["split"])
+charts.html_table(
+    pl.DataFrame(
+        [{"key": key, **value} for key, value in engine.maturity.items()],
+    ).with_columns(pl.col("factor").round(3))
+)
+
+# %%
+scored = system.filter(pl.col("error").is_not_nan()).with_columns(
+    pl.col("round").replace("", "InferenceX").alias("round"), pl.col("error").abs().alias("abs_error")
+)
+lo_s = float(scored["measured_tokens_per_s_per_accelerator"].min()) / 1.5
+hi_s = float(scored["measured_tokens_per_s_per_accelerator"].max()) * 1.5
+diag = pl.DataFrame({"x": [lo_s, hi_s]}).with_columns(y=pl.col("x"), lo=pl.col("x") / 1.25, hi=pl.col("x") * 1.25)
+log_s = alt.Scale(type="log", domain=[lo_s, hi_s])
+system_points = (
+    alt.Chart(scored)
+    .mark_point(filled=True, size=70)
+    .encode(
+        x=alt.X("measured_tokens_per_s_per_accelerator:Q", scale=log_s, title="Measured tokens/s per accelerator"),
+        y=alt.Y("predicted_tokens_per_s_per_accelerator:Q", scale=log_s, title="Predicted tokens/s per accelerator"),
+        color=alt.Color("vendor:N", scale=charts.vendor_scale(scored["vendor"].unique().to_list()), title="Vendor"),
+        shape=alt.Shape("round:N", title="Round"),
+        tooltip=["result_id", "scenario", "gpus", "precision", "split", alt.Tooltip("error:Q", format="+.0%"), "bound"],
+    )
+)
+ref_s = alt.Chart(diag)
+charts.titled(
+    (
+        ref_s.mark_line(color="black").encode(x="x:Q", y="y:Q")
+        + ref_s.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="lo:Q")
+        + ref_s.mark_line(color="grey", strokeDash=[2, 3]).encode(x="x:Q", y="hi:Q")
+        + system_points
+    ).properties(width=480, height=420),
+    "Serving model: predicted vs measured, MLPerf and InferenceX",
+    "table inference_benchmarks (MLCommons MLPerf Inference v4.0-v6.0, SemiAnalysis InferenceX), workloads",
+)
+
+# %%
+head = system_validation.headline(system)
+print(
+    f"MLPerf Llama-2-70B Offline, {head['rows'].height} accelerators (v5.1, MI355X v6.0; fit on <= v5.0): "
+    f"median |error| {head['median_abs_error']:.1%}, Spearman {head['spearman']:.2f}"
+)
+charts.html_table(
+    head["rows"].select(
+        "result_id",
+        "gpus",
+        "precision",
+        "maturity_from",
+        pl.col("measured_tokens_per_s_per_accelerator").round(0),
+        pl.col("predicted_tokens_per_s_per_accelerator").round(0),
+        pl.col("error").round(3),
+    )
+)
+
+# %%
+charts.html_table(
+    pl.concat(
+        [
+            system_validation.summary(system, by)
+            .rename({by: "value"})
+            .with_columns(by=pl.lit(by))
+            .cast({"value": pl.Utf8})
+            for by in ("split", "scenario", "vendor", "round")
+        ]
+    ).select("by", "value", "rows", pl.col("median_abs_error", "max_abs_error").round(3))
+)
+
+# %% [markdown]
+# Where the system-level error is large, and why. The table after this list gives the median
+# *signed* error (positive = over-predicted) per model and scenario, so the direction of each
+# miss is read from the data, not from this text:
+#
+# * **Server and Interactive**: the model checks its p90 TTFT and TPOT (an M/D/1 queue of
+#   prompt chunks, the mean iteration) against MLPerf's p99 limits, and it knows no
+#   speculative decoding (allowed for DeepSeek-R1 Interactive in v6.0) or per-round tuning
+#   of batch and pool sizes; errors go both ways.
+# * **DeepSeek-R1 (rounds v5.1 and later only)**: no fit row exists for this model, and the
+#   measured throughput per GPU on the same hardware rose a lot from v5.1 to v6.0 (compare the
+#   B200 and GB200 rows of the two rounds), i.e. MoE/FP4 software matured faster than the
+#   Llama FP4 rows the NVIDIA FP4 factor was fitted on. MoE routing, wide expert parallelism
+#   and multi-token prediction are modelled to first order (uniform routing with a
+#   load-imbalance factor, all-to-all at link bandwidth).
+# * **Rows with no prediction**: the Llama-3.1-405B and Llama-3.1-8B workloads state no
+#   input length in the sources read, so none of their rows is scored (last table).
+# * **InferenceX**: three interpolated points only; the InferenceX repository holds
+#   configurations, not measured curves, so no measured throughput-vs-interactivity curve is in
+#   the table.
+# * **MI355X** has no fitted factor of its own (no AMD FP4 row before v5.1): it uses AMD's
+#   pooled factor.
+
+# %%
+charts.html_table(
+    scored.group_by("model_id", "scenario")
+    .agg(
+        pl.len().alias("rows"),
+        pl.col("error").median().round(3).alias("median_signed_error"),
+        pl.col("abs_error").median().round(3).alias("median_abs_error"),
+    )
+    .sort("model_id", "scenario")
+)
+
+# %%
+charts.html_table(
+    scored.sort("abs_error", descending=True)
+    .head(15)
+    .select("result_id", "scenario", "split", pl.col("error").round(3), "bound", "maturity_from")
+)
+
+# %%
+charts.html_table(
+    system.filter(pl.col("error").is_nan())
+    .group_by("bound")
+    .agg(pl.len().alias("rows"), pl.col("workload_id").unique().sort().str.join(", ").alias("workloads"))
+)
+
+# %% [markdown]
+# ## The serving frontier: throughput per accelerator against speed per user
+#
+# The most output tokens/s per accelerator at each per-user speed, for the dense model and the
+# mixture-of-experts model on rack-scale systems (a whole scale-up domain, e.g. 72 GPUs of an
+# NVL72), colocated (prefill chunks share iterations with decode) and disaggregated (separate
+# prefill and decode pools, KV cache sent over the network, pool ratio optimised). MoE models
+# on a group run expert parallelism with attention data parallelism (wide EP across the domain).
+
+# %%
+from hbmcycle.inference import assumptions as engine_assumptions
+from hbmcycle.inference import workloads as serving_workloads
+from hbmcycle.inference.serving_frontier import serving_frontier
+from hbmcycle.inference.system_validation import maturity_for
+
+frontier_systems = ["nvidia_h200", "nvidia_b200", "nvidia_gb200", "nvidia_gb300", "nvidia_rubin", "amd_mi355x"]
+assumed = engine_assumptions.load()
+frontier_workload = serving_workloads.lookup(db.read_table("workloads"), "inferencex-1k8k", assumed)
+frames = []
+for accelerator_id in frontier_systems:
+    row = accel_table.filter(pl.col("accelerator_id") == accelerator_id)
+    precision = "fp4" if row["fp4_dense_tflops"][0] is not None else "fp8"
+    hw_one = hardware_arrays(row, precision, strict=False)
+    gpus = int(row["scaleup_domain_size"][0] or 8)
+    factor = maturity_for(engine.maturity, row["vendor"][0], precision)[0]
+    for model_id in (dense_model, moe_model):
+        one_model = model_arrays(model_table.filter(pl.col("model_id") == model_id))
+        for disaggregated in (False, True):
+            points = serving_frontier(
+                one_model, hw_one, frontier_workload, gpus, BYTES_PER_ELEMENT[precision], BYTES_PER_ELEMENT["fp8"],
+                eff, assumed, factor, disaggregated,
+            )  # fmt: skip
+            if points.height:
+                frames.append(
+                    points.with_columns(
+                        accelerator_id=pl.lit(f"{accelerator_id} x{gpus} ({precision})"),
+                        model_id=pl.lit(model_id),
+                        serving=pl.lit("disaggregated" if disaggregated else "colocated"),
+                    )
+                )
+serving = pl.concat(frames)
+charts.titled(
+    alt.Chart(serving)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("per_user_tokens_per_s:Q", scale=alt.Scale(type="log"), title="Tokens/s per user"),
+        y=alt.Y("tokens_per_s_per_accelerator:Q", scale=alt.Scale(type="log"), title="Output tokens/s per accelerator"),
+        color=alt.Color("accelerator_id:N", title="System"),
+        strokeDash=alt.StrokeDash("serving:N", title="Serving"),
+        tooltip=["accelerator_id", "serving", "group_size", "concurrency", "ttft_ms", "bound"],
+    )
+    .properties(width=330, height=300)
+    .facet(column=alt.Column("model_id:N", title=None)),
+    f"Serving frontier on {frontier_workload.workload_id} "
+    f"(ISL/OSL means {frontier_workload.input_tokens:g}/{frontier_workload.output_tokens:g})",
+    "tables accelerators, llm_models, workloads; engine constants and maturity factors as above",
+)

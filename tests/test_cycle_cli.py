@@ -42,3 +42,19 @@ def test_errors_are_clear_and_exit_nonzero():
     assert res.exit_code == 2 and "unknown scenario 'nope'" in res.output
     res = runner.invoke(app, ["simulate", "--param", "yield_dip=3"])
     assert res.exit_code == 2 and "out of range" in res.output
+
+
+def test_backtest_command_json_and_table(use_shipped_db):
+    from hbmcycle.cli import app as root
+
+    out = runner.invoke(root, ["cycle", "backtest", "--paths", "20", "--json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["fit_years"] == [1995, 2012] and d["test_years"] == [2013, 2025]
+    windows = {(e["metric"], e["window"]) for e in d["errors"]}
+    assert ("period_years", "test") in windows and ("turns_per_decade", "fit") in windows
+    turn_years = [t["year"] for t in d["turning_points"]]
+    assert min(turn_years) < 2013 <= max(turn_years)  # turns from both windows are listed
+    assert 2001 in d["missing_years"]  # known only from a forecast
+    table = runner.invoke(root, ["cycle", "backtest", "--paths", "20"])
+    assert table.exit_code == 0 and "naive" in table.output

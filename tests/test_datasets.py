@@ -189,8 +189,8 @@ VALID: dict[str, list[dict]] = {
         },
     ],
     "pc_dram": [
-        {"year": "2023", "device": "pc", "avg_dram_gb": "10.5", "mainstream_ddr_generation": "DDR5"},
-        {"year": "2024", "device": "pc", "avg_dram_gb": "11.8", "mainstream_data_rate_mt_s": "5600"},
+        {"year": "2023", "device": "notebook", "avg_dram_gb": "10.5", "mainstream_ddr_generation": "DDR5"},
+        {"year": "2024", "device": "notebook", "avg_dram_gb": "11.8", "mainstream_data_rate_mt_s": "5600"},
         {"year": "2024", "device": "smartphone", "avg_dram_gb": "7.4"},
     ],
     "ddr_generations": [

@@ -45,8 +45,8 @@ def test_inconsistent_row_raises():
 def test_decode_ffn_intensity_is_two_flops_per_weight_byte_per_sequence(toy):
     sp, m = toy
     work = stages.decode_ffn_work(sp.take(0), m.take(0), batch=4.0, weight_bytes=2.0)
-    # bytes per layer = (141 M - 20 M) x 2 / 10; FLOPs = 2 x 121 M x 4 / 10
-    assert work.bytes[0] == pytest.approx(121e6 * 2 / 10)
+    # bytes per layer = (141 M - 20 M attention - 1 M input embedding) x 2 / 10; FLOPs = 2 x 120 M x 4 / 10
+    assert work.bytes[0] == pytest.approx(120e6 * 2 / 10)
     assert work.intensity[0] == pytest.approx(4.0)
 
 

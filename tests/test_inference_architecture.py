@@ -113,3 +113,12 @@ def test_inconsistent_moe_totals_are_rejected():
     )
     with pytest.raises(ValueError, match="toy-moe"):
         model_arrays(broken)
+
+
+def test_input_embedding_is_a_lookup_not_read_per_step_but_stays_in_memory():
+    """10 B params with a 1,000 x 4,096 input embedding: 4.096 M fewer params read and multiplied, all stored."""
+    frame = models().head(1).with_columns(vocab_size=pl.lit(1000))
+    with_vocab, without = model_arrays(frame), model_arrays(models().head(1))
+    assert without.weight_params_read(1.0)[0] - with_vocab.weight_params_read(1.0)[0] == pytest.approx(4.096e6)
+    assert with_vocab.matmul_params[0] == pytest.approx(10e9 - 4.096e6)
+    assert with_vocab.total_params[0] == without.total_params[0] == 10e9

@@ -88,3 +88,29 @@ def test_frontier_table_trades_speed_for_throughput():
     best = throughput_at_speed(table, 20.0)
     assert best.height == 1 and best["per_user_tokens_per_s"][0] >= 20.0
     assert throughput_at_speed(table, 1e9).is_empty()
+
+
+def _sorted_oracle(speed: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Frontier of one cell by lexsort on (speed desc, rate desc) and a running maximum (all points feasible)."""
+    order = np.lexsort((-rate.ravel(), -speed.ravel()))
+    best, keep = -np.inf, np.zeros(speed.size, dtype=bool)
+    for i in order:
+        if rate.ravel()[i] > best:
+            keep[i], best = True, rate.ravel()[i]
+    return keep.reshape(speed.shape)
+
+
+def test_near_ties_below_the_packed_key_resolution_are_sorted_exactly():
+    """Speeds 1e-15 apart share a packed key; the row is re-sorted on the exact values."""
+    rng = np.random.default_rng(3)
+    speed = 1.0 + rng.integers(0, 5, (6, 8)) * 1e-15
+    rate = rng.uniform(1, 2, (6, 8))
+    feasible = np.ones_like(speed, dtype=bool)
+    np.testing.assert_array_equal(pareto_mask(speed[None], rate[None], feasible[None])[0], _sorted_oracle(speed, rate))
+
+
+def test_cells_too_large_to_pack_fall_back_to_argsort():
+    rng = np.random.default_rng(4)
+    speed, rate = rng.uniform(1, 100, (300, 300)), rng.uniform(1, 100, (300, 300))
+    feasible = np.ones_like(speed, dtype=bool)
+    np.testing.assert_array_equal(pareto_mask(speed[None], rate[None], feasible[None])[0], _sorted_oracle(speed, rate))

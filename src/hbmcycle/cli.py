@@ -15,16 +15,24 @@ app = typer.Typer(
 
 def _mount_area_clis() -> None:
     """Each area's commands live in its package (data/cli.py, inference/cli.py, ...)."""
+    from hbmcycle.cycle.backtest_cli import backtest_command
     from hbmcycle.cycle.cli import app as cycle_app
     from hbmcycle.data.cli import app as data_app
     from hbmcycle.hetero.cli import app as hetero_app
     from hbmcycle.inference.cli import frontier_command, model_app, predict_command
+    from hbmcycle.inference.serve_cli import serve_command
+    from hbmcycle.market.cli import app as hbm_app
 
     app.add_typer(data_app, name="data", help="Validate, build and inspect the database.")
     app.command("predict")(predict_command)
     app.command("frontier")(frontier_command)
+    app.command("serve")(serve_command)
     app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
-    app.add_typer(cycle_app, name="cycle", help="Memory supply cycle: history and scenario simulation.")
+    cycle_app.command("backtest")(backtest_command)
+    app.add_typer(
+        cycle_app, name="cycle", help="Memory supply cycle: scenario simulation and the out-of-sample back-test."
+    )
+    app.add_typer(hbm_app, name="hbm", help="HBM market bottom-up: demand, supply by vendor, prices, balance.")
     app.add_typer(
         hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."
     )

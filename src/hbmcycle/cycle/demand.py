@@ -1,9 +1,7 @@
-"""HBM bit demand from accelerator shipments, memory per device, and HBM's weight in DRAM.
+"""Memory per device (HBM per accelerator, DRAM per notebook and phone), the one HBM content
+growth figure every report quotes, and HBM's weight in DRAM wafers.
 
-HBM demand [GB/yr] = sum over accelerator families of units shipped x HBM GB per unit.
-Shipment tables mix family rows (with content) and vendor totals (`*_total`, units only):
-the counted demand uses the family rows; the scaled demand divides it by their share of
-the vendor totals' units (coverage), i.e. assumes uncounted units carry the average content.
+HBM bit demand from shipments lives in `hbmcycle.market.model` (demand by product family).
 """
 
 from __future__ import annotations
@@ -12,76 +10,6 @@ import numpy as np
 import polars as pl
 
 from hbmcycle.cycle import history
-
-EB_PER_GIB = 2**30 / 1e18  # decimal exabytes per binary gigabyte (HBM capacities are GiB)
-
-
-def shipment_content(shipments: pl.DataFrame, accelerators: pl.DataFrame) -> pl.DataFrame:
-    """Shipment rows of accelerators (units known) with `hbm_gib`: the row's hbm_gib_per_unit, else the
-    linked accelerator's memory_gib when its memory is HBM; plus `memory_type` and `is_total`."""
-    acc = accelerators.select("accelerator_id", "memory_type", pl.col("memory_gib").alias("_acc_gb"))
-    return (
-        shipments.filter(pl.col("units_k").is_not_null())
-        .join(acc, on="accelerator_id", how="left")
-        .with_columns(
-            hbm_gib=pl.coalesce(
-                "hbm_gib_per_unit",
-                pl.when(pl.col("memory_type").str.starts_with("HBM")).then("_acc_gb"),
-            ),
-            is_total=pl.col("product_family").str.ends_with("_total"),
-        )
-        .drop("_acc_gb")
-    )
-
-
-def hbm_bit_demand(content: pl.DataFrame) -> pl.DataFrame:
-    """Per year: units with known HBM content, vendor-total units, coverage and HBM demand in EB.
-
-    content: output of `shipment_content`. Columns: year, units_k_counted, total_units_k,
-    coverage (counted / total units of vendors with a total; null without totals),
-    hbm_demand_eb_counted, hbm_demand_eb_scaled (counted / coverage), avg_hbm_gib_per_unit,
-    any_forecast.
-    """
-    fam = content.filter(~pl.col("is_total") & pl.col("hbm_gib").is_not_null())
-    counted = fam.group_by("year").agg(
-        units_k_counted=pl.col("units_k").sum(),
-        hbm_demand_eb_counted=(pl.col("units_k") * 1e3 * pl.col("hbm_gib")).sum() * EB_PER_GIB,
-        any_forecast=pl.col("is_forecast").any(),
-    )
-    # coverage only over vendors that report a total, so vendors without one do not inflate it
-    totals = content.filter(pl.col("is_total")).group_by("year", "vendor").agg(total=pl.col("units_k").sum())
-    fam_by_vendor = fam.group_by("year", "vendor").agg(units=pl.col("units_k").sum())
-    cov = (
-        totals.join(fam_by_vendor, on=["year", "vendor"], how="left")
-        .group_by("year")
-        .agg(total_units_k=pl.col("total").sum(), covered=pl.col("units").fill_null(0).sum())
-    )
-    return (
-        counted.join(cov, on="year", how="full", coalesce=True)
-        .with_columns(
-            coverage=pl.when(pl.col("total_units_k") > 0).then(pl.col("covered") / pl.col("total_units_k")),
-            avg_hbm_gib_per_unit=pl.col("hbm_demand_eb_counted") / EB_PER_GIB / (pl.col("units_k_counted") * 1e3),
-        )
-        .with_columns(
-            hbm_demand_eb_scaled=pl.when(pl.col("coverage") > 0)
-            .then(pl.col("hbm_demand_eb_counted") / pl.col("coverage").clip(upper_bound=1.0))
-            .otherwise(pl.col("hbm_demand_eb_counted")),
-        )
-        .drop("covered")
-        .sort("year")
-    )
-
-
-def demand_by_generation(content: pl.DataFrame) -> pl.DataFrame:
-    """HBM demand (EB) per year and memory generation (memory_type of the linked accelerator;
-    `unknown` where the row names no accelerator)."""
-    return (
-        content.filter(~pl.col("is_total") & pl.col("hbm_gib").is_not_null())
-        .with_columns(pl.col("memory_type").fill_null("unknown"))
-        .group_by("year", "memory_type")
-        .agg(hbm_demand_eb=(pl.col("units_k") * 1e3 * pl.col("hbm_gib")).sum() * EB_PER_GIB)
-        .sort("year", "memory_type")
-    )
 
 
 def accelerator_memory_by_year(accelerators: pl.DataFrame) -> pl.DataFrame:
@@ -171,3 +99,21 @@ def effective_bit_capacity(wafer_share: np.ndarray | float, trade_ratio: np.ndar
     if np.any((w < 0) | (w > 1)) or np.any(t <= 0):
         raise ValueError("wafer_share must be in [0, 1] and trade_ratio positive")
     return 1.0 - w * (1.0 - 1.0 / t)
+
+
+CONTENT_GROWTH_METHOD = "log-linear CAGR of the largest HBM per shipping accelerator by ship year (accelerators)"
+
+
+def hbm_content_growth(accelerators: pl.DataFrame) -> dict[str, float | int | str]:
+    """THE growth of HBM per accelerator every report quotes (fraction per year), with its span and
+    method: the least-squares line through log(largest HBM GiB per package) against ship year, over
+    products with status `shipping` (announced and roadmap parts excluded)."""
+    shipping = accelerators.filter(pl.col("status") == "shipping") if "status" in accelerators.columns else accelerators
+    by_year = accelerator_memory_by_year(shipping)
+    years, gib = by_year["year"].to_numpy(), by_year["max_gb"].to_numpy()
+    return {
+        "cagr": history.loglinear_cagr(years, gib),
+        "first_year": int(years.min()),
+        "last_year": int(years.max()),
+        "method": CONTENT_GROWTH_METHOD,
+    }

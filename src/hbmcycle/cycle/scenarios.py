@@ -151,7 +151,8 @@ def build(values: Mapping[str, Any]) -> CycleParams:
         )
     if coerced["price_floor"] >= coerced["price_cap"]:
         raise ParameterError("price_floor must be below price_cap")
-    return CycleParams(**coerced)
+    fields: dict[str, Any] = coerced  # ints and floats per the schema, checked above
+    return CycleParams(**fields)
 
 
 def defaults() -> CycleParams:

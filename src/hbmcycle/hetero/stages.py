@@ -19,14 +19,15 @@ Per layer, averaged over layers (``x / layers``), with b_w, b_kv bytes per weigh
 
     decode attention  bytes  = A b_w + B kv_tok Lc(L) b_kv          FLOPs = 2 A B + a_attn B Lc(L)
                       capacity = A b_w + B kv_tok Lc(L) b_kv
-    decode FFN        bytes  = (W(B) - A) b_w                       FLOPs = 2 (F_active + H) B
+    decode FFN        bytes  = (W(B) - A) b_w                       FLOPs = 2 (F_active + H - E) B
                       capacity = (F_total + H) b_w
     prefill (B prompts of L tokens)
-                      bytes  = W(B L) b_w + B L kv_tok b_kv          FLOPs = 2 N_active B L + a_attn B pairs(L)
+                      bytes  = W(B L) b_w + B L kv_tok b_kv          FLOPs = 2 (N_active - E) B L + a_attn B pairs(L)
                       capacity = N_total b_w + B L kv_tok b_kv
 
 with W(tokens) the parameters streamed for that many tokens (experts touched, see
-``ModelArrays.weight_params_read``) and Lc the cached tokens (windows cap it).
+``ModelArrays.weight_params_read``; the input embedding E = vocab x hidden, which F_active
+holds, is a lookup: neither streamed nor multiplied) and Lc the cached tokens (windows cap it).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ def decode_ffn_work(sp: StageParams, model: ModelArrays, batch, weight_bytes: fl
     """One decode step of the FFN (and output head) for ``batch`` sequences, per layer."""
     batch = np.asarray(batch, dtype=float)
     read = (model.weight_params_read(batch) - sp.attention) * weight_bytes
-    flops = 2.0 * (sp.ffn_active + sp.head) * batch
+    flops = 2.0 * (sp.ffn_active + sp.head - model.input_embedding_params) * batch  # the embedding is a lookup
     capacity = (sp.ffn_total + sp.head) * weight_bytes + 0.0 * batch
     return StageWork(read / model.layers, flops / model.layers, capacity / model.layers)
 
@@ -156,7 +157,7 @@ def prefill_work(model: ModelArrays, prompt_tokens, batch, weight_bytes: float, 
     tokens = batch * prompt
     kv = tokens * model.kv_elements_per_token * kv_bytes
     moved = model.weight_params_read(tokens) * weight_bytes + kv
-    flops = 2.0 * model.active_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(
+    flops = 2.0 * model.matmul_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(
         model, prompt
     )
     capacity = model.total_params * weight_bytes + kv

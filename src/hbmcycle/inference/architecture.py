@@ -105,6 +105,7 @@ class ModelArrays:
     attention_flops_per_context_token: np.ndarray
     sliding_window: np.ndarray  # tokens; inf where every layer attends to the full context
     sliding_layer_fraction: np.ndarray
+    input_embedding_params: np.ndarray  # vocab x hidden: a row lookup per token, never streamed whole
 
     def __len__(self) -> int:
         return len(self.model_id)
@@ -123,11 +124,19 @@ class ModelArrays:
     def weight_params_read(self, tokens) -> np.ndarray:
         """Parameters streamed from memory in one forward pass over ``tokens`` tokens.
 
-        Dense: all parameters. MoE: always-active params plus the expected distinct experts
-        (see :func:`expected_distinct_experts`) times the size of one expert.
+        Dense: all parameters but the input embedding. MoE: always-active params (less the
+        input embedding) plus the expected distinct experts (see :func:`expected_distinct_experts`)
+        times the size of one expert. The input embedding is a lookup of one row per token
+        (B x hidden elements, negligible); the output head is a matmul and is read whole
+        (Llama-3.1-8B: 8.03 B stored, 7.50 B read).
         """
         distinct = expected_distinct_experts(self.experts, self.experts_per_token, tokens)
-        return self.always_active_params + distinct * self.expert_params
+        return (self.always_active_params - self.input_embedding_params) + distinct * self.expert_params
+
+    @property
+    def matmul_params(self) -> np.ndarray:
+        """Active parameters that multiply each token (2 FLOPs each): active params less the embedding lookup."""
+        return self.active_params - self.input_embedding_params
 
     def cached_tokens(self, context) -> np.ndarray:
         """Full-attention-equivalent tokens in a sequence's KV cache at ``context`` tokens.
@@ -201,4 +210,17 @@ def model_arrays(
         ),
         sliding_window=np.where(windowed, window, np.inf),
         sliding_layer_fraction=np.where(windowed, sliding_layer_fraction, 0.0),
+        input_embedding_params=_input_embedding(llm_models),
     )
+
+
+def _input_embedding(llm_models: pl.DataFrame) -> np.ndarray:
+    """vocab_size x hidden_size per model; 0 where the vocabulary is not recorded.
+
+    Every model in llm_models has an untied output head (its own vocab x hidden matrix), so
+    only the input table is a lookup; a model with tied embeddings would read the shared
+    matrix as its head, and this would undercount it (none is in the table today).
+    """
+    if "vocab_size" not in llm_models.columns:
+        return np.zeros(llm_models.height)
+    return _column(llm_models, "vocab_size") * _column(llm_models, "hidden_size")

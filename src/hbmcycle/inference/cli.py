@@ -7,6 +7,7 @@ and ``model_app`` as ``hbmcycle model``.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import polars as pl
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from hbmcycle.data import db
-from hbmcycle.inference import calibration, constants, names
+from hbmcycle.inference import assumptions, calibration, constants, names
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.frontier import frontier_table
 from hbmcycle.inference.hardware import hardware_arrays
@@ -57,6 +58,17 @@ def _constants(refit: bool = False) -> constants.EngineConstants:
         _fail(f"calibration failed: {exc}")
 
 
+def _with_memory_utilization(eff, memory_utilization: float | None):
+    """The efficiencies with the reserve set by ``--memory-utilization`` (range-checked), or unchanged."""
+    if memory_utilization is None:
+        return eff
+    try:
+        assumptions.load().replace(memory_utilization=memory_utilization)
+    except assumptions.AssumptionError as exc:
+        _fail(f"--memory-utilization: {exc}")
+    return replace(eff, reserve_fraction=1.0 - memory_utilization)
+
+
 def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
     """Resolve names and precisions into (model arrays, hardware arrays, bytes/weight, bytes/KV element)."""
     accelerators, models = _tables("accelerators", "llm_models")
@@ -91,12 +103,16 @@ def predict_command(
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
     gpus: int = typer.Option(1, "--gpus", help="Tensor/expert-parallel group size within one scale-up domain"),
+    memory_utilization: float = typer.Option(
+        None, "--memory-utilization", help="Fraction of HBM the engine may use (default 0.9, assumptions.yaml)"
+    ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Decode step time, per-user speed, throughput, largest batch and the active bound."""
     arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
+    eff = _with_memory_utilization(eff, memory_utilization)
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:
@@ -218,10 +234,18 @@ def _print_summary(summary: pl.DataFrame) -> None:
 
 @model_app.command("validate")
 def validate_command(
+    level: str = typer.Option("step", "--level", help="step (decode_measurements) or system (MLPerf, InferenceX)"),
     json_output: bool = typer.Option(False, "--json", help="Print the table as JSON rows"),
 ) -> None:
     """Predicted vs measured for every measurement row, with the error summary (held-out rows apart)."""
+    if level not in ("step", "system"):
+        _fail(f"unknown --level {level!r}; valid: step, system")
     fitted = _constants()
+    if level == "system":
+        from hbmcycle.inference.system_report import print_system_validation
+
+        print_system_validation(fitted, json_output)
+        return
     record = fitted.record
     table = pl.DataFrame(record["validation"], infer_schema_length=None)
     provenance = f"{fitted.label}: {record['method']}"

@@ -1,15 +1,18 @@
 """The engine's constants: one function returns them, fitted on the data the database holds now.
 
-The calibration (efficiencies and overheads fitted on ``decode_measurements``) is a build
-product. ``hbmcycle data build`` (and so ``make data`` / ``make report``) calls
-:func:`current`, which reads ``data/processed/calibration.json`` when the hash of its inputs
-matches the database and otherwise fits again and writes the file atomically. Every command,
+The calibration (efficiencies and overheads fitted on ``decode_measurements``, then the
+software-maturity factors fitted on MLPerf rounds up to v5.0 in ``inference_benchmarks``,
+see :mod:`hbmcycle.inference.system_validation`) is a build product. ``hbmcycle data build``
+(and so ``make data`` / ``make report``) calls :func:`current`, which reads
+``data/processed/calibration.json`` when the hash of its inputs matches the database and
+otherwise fits again and writes the file atomically. Every command,
 report and analysis asks :func:`current` for its constants, so all of them use the same fit,
 and each output names it by :attr:`EngineConstants.label` (inputs hash and fit time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,10 +24,22 @@ import polars as pl
 
 from hbmcycle import paths
 from hbmcycle.data import db
-from hbmcycle.inference import calibration
+from hbmcycle.inference import assumptions, calibration, system_validation
 from hbmcycle.inference.step_time import Efficiency
 
 INPUT_TABLES = ("decode_measurements", "llm_models", "accelerators")
+SYSTEM_TABLES = ("inference_benchmarks", "workloads")  # the system-level fit; skipped when absent
+# The fit's code is an input too: a saved fit made by other formulas is stale.
+FIT_MODULES = (
+    "architecture.py",
+    "calibration.py",
+    "parallel.py",
+    "serving.py",
+    "step_time.py",
+    "system.py",
+    "system_validation.py",
+    "workloads.py",
+)
 FILE_NAME = "calibration.json"
 
 
@@ -38,16 +53,24 @@ class EngineConstants:
     record: dict
 
     @property
+    def maturity(self) -> dict[str, dict]:
+        """Software-maturity factors by vendor/precision key and by vendor ({} without the system fit)."""
+        return self.record.get("system", {}).get("maturity", {})
+
+    @property
     def label(self) -> str:
         """How reports and ``--json`` outputs name the constants they used."""
         return f"calibration {self.inputs_sha256[:12]} fitted {self.fitted_at}"
 
 
 def inputs_hash(tables: dict[str, pl.DataFrame]) -> str:
-    """sha256 over the calibration's input tables (as CSV) and the fit's settings (bounds, hold-out, cap)."""
+    """sha256 over the calibration's input tables (as CSV), the fit's settings, the engine's assumptions and its code."""
     digest = hashlib.sha256()
     digest.update(json.dumps(calibration.settings(), sort_keys=True).encode())
-    for name in INPUT_TABLES:
+    digest.update(json.dumps(assumptions.load().as_dict(), sort_keys=True).encode())
+    for module in FIT_MODULES:
+        digest.update((Path(__file__).parent / module).read_bytes())
+    for name in (*INPUT_TABLES, *(t for t in SYSTEM_TABLES if t in tables)):
         digest.update(name.encode())
         digest.update(tables[name].write_csv().encode())
     return digest.hexdigest()
@@ -86,18 +109,31 @@ def _umask() -> int:
     return mask
 
 
+def _database_tables() -> dict[str, pl.DataFrame]:
+    """The fit's tables from the database; the system tables only where the database holds them."""
+    tables = db.read_tables(INPUT_TABLES)
+    # a database without benchmark tables (e.g. a test's toy database) gets the step-level fit only
+    with contextlib.suppress(KeyError):
+        tables |= db.read_tables(SYSTEM_TABLES)
+    return tables
+
+
 def current(tables: dict[str, pl.DataFrame] | None = None, refit: bool = False) -> EngineConstants:
     """The engine constants for the current data: the saved fit if its inputs hash matches, else a new fit (saved).
 
-    ``tables`` defaults to the database's ``decode_measurements``, ``llm_models`` and
-    ``accelerators``; ``refit`` fits even when the saved record is current.
+    ``tables`` defaults to the database's ``decode_measurements``, ``llm_models``,
+    ``accelerators``, ``inference_benchmarks`` and ``workloads``; ``refit`` fits even when the
+    saved record is current.
     """
-    tables = tables if tables is not None else db.read_tables(INPUT_TABLES)
+    tables = tables if tables is not None else _database_tables()
     sha = inputs_hash(tables)
     path = calibration_path()
     record = None if refit else _read(path)
     if record is None or record.get("inputs_sha256") != sha:
         record = calibration.calibrate(*(tables[n] for n in INPUT_TABLES))
+        if all(t in tables for t in SYSTEM_TABLES):
+            eff = Efficiency(**record["parameters"])
+            record["system"] = system_validation.calibrate_system(tables, eff, assumptions.load())
         record["inputs_sha256"] = sha
         write_atomically(record, path)
     return EngineConstants(Efficiency(**record["parameters"]), sha, record["created"], record)

@@ -56,7 +56,7 @@ def evaluate_grid(
     weight_bytes: float,
     kv_bytes: float,
     eff: Efficiency,
-    chunk_points: int = 2**17,
+    chunk_points: int = 2**15,
 ) -> Grid:
     """Decode step, feasibility and frontier membership for every grid point.
 
@@ -82,21 +82,24 @@ def evaluate_grid(
         feasible=np.empty(shape, dtype=bool),
         on_frontier=np.empty(shape, dtype=bool),
     )
-    per_accelerator = int(np.prod(shape[1:]))
-    step_size = max(1, chunk_points // per_accelerator)
-    for first in range(0, len(hw), step_size):
-        rows = slice(first, min(first + step_size, len(hw)))
-        hw5 = hw.take(np.arange(len(hw))[rows]).along(ACCELERATOR_AXIS, 5)
-        step = decode_step(model5, hw5, batches5, contexts5, groups5, weight_bytes, kv_bytes, eff)
-        usable = usable_group(hw5, groups5) & np.isfinite(model5.active_params)
-        feasible = (step.bound != CAPACITY) & usable
-        out.step_s[rows] = step.step_s
-        out.per_user_tokens_per_s[rows] = step.per_user_tokens_per_s
-        out.tokens_per_s_per_accelerator[rows] = step.tokens_per_s_per_accelerator
-        out.bound[rows] = step.bound
-        out.max_batch[rows] = step.max_batch
-        out.feasible[rows] = feasible
-        out.on_frontier[rows] = pareto_mask(step.per_user_tokens_per_s, step.tokens_per_s_per_accelerator, feasible)
+    per_model = int(np.prod(shape[2:]))
+    models_per_chunk = min(len(model), max(1, chunk_points // per_model))
+    for a in range(len(hw)):
+        hw5 = hw.take(a).along(ACCELERATOR_AXIS, 5)
+        usable_groups = usable_group(hw5, groups5)
+        for first in range(0, len(model), models_per_chunk):
+            models = slice(first, min(first + models_per_chunk, len(model)))
+            cell = (slice(a, a + 1), models)
+            chunk = model5 if models_per_chunk == len(model) else model.take(np.arange(len(model))[models]).along(1, 5)
+            step = decode_step(chunk, hw5, batches5, contexts5, groups5, weight_bytes, kv_bytes, eff)
+            feasible = (step.bound != CAPACITY) & (usable_groups & np.isfinite(chunk.active_params))
+            out.step_s[cell] = step.step_s
+            out.per_user_tokens_per_s[cell] = step.per_user_tokens_per_s
+            out.tokens_per_s_per_accelerator[cell] = step.tokens_per_s_per_accelerator
+            out.bound[cell] = step.bound
+            out.max_batch[cell] = step.max_batch
+            out.feasible[cell] = feasible
+            out.on_frontier[cell] = pareto_mask(step.per_user_tokens_per_s, step.tokens_per_s_per_accelerator, feasible)
     return out
 
 
@@ -109,23 +112,56 @@ def pareto_mask(per_user: np.ndarray, throughput: np.ndarray, feasible: np.ndarr
     whose speeds tie (rare outside constructed inputs) are re-sorted on both keys.
     """
     n = per_user.shape[-2] * per_user.shape[-1]
-    # infeasible points: +inf sorts last (NaN would take numpy's slow sort path), -inf rate never wins
-    speed = np.where(feasible, -per_user, np.inf).reshape(-1, n)
-    rate = np.where(feasible, throughput, -np.inf).reshape(-1, n)
-    order = np.argsort(speed, axis=-1)
-    # gather through flat indices: much faster than take_along_axis's broadcast fancy indexing
-    flat = order + np.arange(0, speed.size, n)[:, None]
-    sorted_speed = speed.ravel()[flat]
-    tied = ((sorted_speed[:, 1:] == sorted_speed[:, :-1]) & (sorted_speed[:, 1:] < np.inf)).any(axis=-1)
+    flat, tied = _speed_order(per_user.reshape(-1, n), feasible.reshape(-1, n))
     if tied.any():
-        flat[tied] = np.lexsort((-rate[tied], speed[tied]), axis=-1) + np.flatnonzero(tied)[:, None] * n
-    sorted_rate = rate.ravel()[flat]
+        rate = np.where(feasible, throughput, -np.inf).reshape(-1, n)[tied]
+        speed = np.where(feasible, -per_user, np.inf).reshape(-1, n)[tied]
+        flat[tied] = np.lexsort((-rate, speed), axis=-1) + np.flatnonzero(tied)[:, None] * n
+    # Infeasible candidates sort after every feasible one, so they never enter a feasible
+    # point's running maximum; they are masked out at the end.
+    sorted_rate = np.take(throughput, flat)  # np.take/np.put: faster than fancy indexing
     best_before = np.empty_like(sorted_rate)
     best_before[:, 0] = -np.inf
     np.maximum.accumulate(sorted_rate[:, :-1], axis=-1, out=best_before[:, 1:])
-    mask = np.empty(rate.size, dtype=bool)
-    mask[flat] = sorted_rate > best_before
+    on_frontier = sorted_rate > best_before
+    on_frontier &= np.take(feasible, flat)
+    mask = np.empty(flat.size, dtype=bool)
+    np.put(mask, flat, on_frontier)
     return mask.reshape(per_user.shape)
+
+
+_SIGN_FREE_INF = np.int64(0x7FF0000000000000)  # bit pattern of +inf: positive floats order like these integers
+
+
+def _speed_order(speed: np.ndarray, feasible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(flat indices sorting each row by speed descending, infeasible last; rows with (near) ties).
+
+    A positive float64's bit pattern orders like the float, so each candidate's key is its
+    speed's bits (inverted for descending order) with the low bits replaced by its column
+    index: one ``np.sort`` of integers (SIMD-accelerated, about 10x faster than ``argsort``)
+    gives the order. Keys equal above the index bits (exact ties or speeds within 2^-43 of each
+    other) mark the row as tied; the caller re-sorts those rows exactly.
+    """
+    n = speed.shape[1]
+    index_bits = max(int(n - 1).bit_length(), 1)
+    if index_bits > 16:  # too many candidates to pack: plain argsort
+        keys = np.where(feasible, -speed, np.inf)
+        order = np.argsort(keys, axis=-1)
+        ordered = np.take_along_axis(keys, order, axis=-1)
+        tied = np.asarray(((ordered[:, 1:] == ordered[:, :-1]) & (ordered[:, 1:] < np.inf)).any(axis=-1))
+        return order + np.arange(0, speed.size, n)[:, None], tied
+    packed = np.where(feasible, speed, 0.0).view(np.int64)  # a feasible point's speed is finite and > 0
+    low = np.int64((1 << index_bits) - 1)
+    np.subtract(_SIGN_FREE_INF, packed, out=packed)  # descending speed = ascending key
+    packed &= ~low
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort(axis=-1)
+    infeasible = _SIGN_FREE_INF & ~low  # key of a speed of 0 (infeasible), before its index bits
+    # neighbours whose keys differ only in the index bits tie (a false alarm only costs an exact re-sort)
+    tied = np.asarray(((np.diff(packed, axis=-1) <= low) & (packed[:, 1:] < infeasible)).any(axis=-1))
+    packed &= low
+    packed += np.arange(0, speed.size, n)[:, None]
+    return packed, tied
 
 
 def frontier_table(

@@ -7,12 +7,13 @@ Decode step for a batch of ``B`` sequences at context ``L`` on a group of ``G`` 
 
     w_bytes  = W(B) * b_w                                              [bytes]
     kv_bytes = B * kv_tok * Lc(L) * b_kv                               [bytes]
-    flops    = 2 * N_active * B + a_attn * B * Lc(L)                       [FLOP]
+    flops    = 2 * N_mm * B + a_attn * B * Lc(L)                           [FLOP]
     t_mem    = (w_bytes / eta_bw + kv_bytes / eta_kv) / (G * BW)           [s]
     t_comp   = flops / (G * P * eta_comp)                                  [s]
     t_step   = max(t_mem, t_comp) + t_comm(B, G) + t_step0 + n_layers * t_layer0 + B * t_seq0
 
-with W(B) the parameters read (all for dense; expected distinct experts for MoE), b_w and
+with W(B) the parameters read (all but the input embedding for dense; expected distinct
+experts for MoE), N_mm the active parameters less the embedding lookup, b_w and
 b_kv the bytes per weight and per KV element, kv_tok the KV elements per token, Lc the
 cached tokens (sliding windows cap it), a_attn the attention FLOPs per context token,
 BW the datasheet memory bandwidth and P the dense peak at the weights' precision.
@@ -43,10 +44,12 @@ from typing import NamedTuple
 
 import numpy as np
 
+from hbmcycle.inference import assumptions
 from hbmcycle.inference.architecture import ModelArrays
 from hbmcycle.inference.hardware import HardwareArrays
 from hbmcycle.inference.parallel import tensor_parallel_seconds
 
+_ASSUMED = assumptions.load()
 BOUNDS: tuple[str, ...] = ("capacity", "bandwidth", "compute")
 CAPACITY, BANDWIDTH, COMPUTE = range(3)
 
@@ -57,9 +60,9 @@ class Efficiency:
 
     The defaults are uncalibrated starting points; ``hbmcycle model calibrate`` fits the first
     eight on published measurements and writes them to ``data/processed/calibration.json``.
-    ``reserve_fraction`` (memory kept for activations and allocator slack; vLLM and
-    TensorRT-LLM default to leaving 10 %) and ``activation_bytes`` (bf16 activations) are
-    assumptions, not fitted.
+    ``reserve_fraction`` (1 - memory utilisation: memory kept for activations and allocator
+    slack; vLLM and TensorRT-LLM default to using 90 %) and ``activation_bytes`` (bf16
+    activations) are assumptions (``assumptions.yaml``), not fitted.
     """
 
     bandwidth: float = 0.8  # achieved / datasheet memory bandwidth when streaming weights
@@ -70,8 +73,8 @@ class Efficiency:
     layer_overhead_s: float = 5e-6  # per layer per pass (kernel launches, norms, rotary)
     sequence_overhead_s: float = 2e-6  # per running sequence per decode step (host bookkeeping, sampling)
     allreduce_latency_s: float = 10e-6  # fixed cost of one all-reduce
-    reserve_fraction: float = 0.1
-    activation_bytes: float = 2.0
+    reserve_fraction: float = 1.0 - _ASSUMED.memory_utilization
+    activation_bytes: float = _ASSUMED.activation_bytes
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -141,7 +144,7 @@ def decode_step(
     weight_read = model.weight_params_read(batch) * (weight_bytes / eff.bandwidth)
     kv_read = (model.kv_elements_per_token * (kv_bytes / eff.kv_bandwidth)) * cached * batch
     memory_s = (weight_read + kv_read) * (1.0 / (group_size * hw.bandwidth_bytes_s))
-    flops = (2.0 * model.active_params + model.attention_flops_per_context_token * cached) * batch
+    flops = (2.0 * model.matmul_params + model.attention_flops_per_context_token * cached) * batch
     compute_s = flops * (1.0 / (group_size * (hw.peak_flops_s * eff.compute)))
     comm_s = tensor_parallel_seconds(
         batch,
@@ -157,7 +160,7 @@ def decode_step(
     step_s += comm_s + overhead_s  # both smaller than the grid: add them to each other first
     fits = max_batch(model, hw, context, group_size, weight_bytes, kv_bytes, eff.reserve_fraction)
     bound = (memory_s < compute_s).view(np.int8) + np.int8(BANDWIDTH)  # COMPUTE = BANDWIDTH + 1
-    bound[batch > fits] = CAPACITY
+    np.copyto(bound, np.int8(CAPACITY), where=batch > fits)  # faster than boolean-index assignment
     per_user = 1.0 / step_s
     tokens_per_s = per_user * batch
     return DecodeStep(
@@ -206,7 +209,7 @@ def prefill_seconds(
     batch = np.asarray(batch, dtype=float)
     group_size = np.asarray(group_size, dtype=float)
     tokens = batch * prompt_tokens
-    flops = 2.0 * model.active_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(
+    flops = 2.0 * model.matmul_params * tokens + model.attention_flops_per_context_token * batch * attended_pairs(
         model, prompt_tokens
     )
     bytes_moved = model.weight_params_read(tokens) * weight_bytes + tokens * model.kv_elements_per_token * kv_bytes
