@@ -14,12 +14,7 @@ SMALL = {
     "data_atlas": ["min_year=2021"],
     "inference_model": ["context=2048"],
     "thesis": ["interactivity=[25]"],
-    "memory_cycle": [
-        "scenario_names=[base, bear]",
-        "paths=400",
-        "backtest_years=20",
-        "backtest_paths=20",
-    ],
+    "memory_cycle": ["scenario_names=[base, bear]", "paths=400", "backtest_paths=20", "market_draws=400"],
     "heterogeneous_inference": ["speed_levels=[50, 400]"],
 }
 _RENDERED: dict[str, dict] = {}

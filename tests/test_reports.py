@@ -49,6 +49,7 @@ def test_values_are_parsed_as_data_and_typed_like_the_default(atlas_parameters):
         ("vendors=NVIDIA", "expected a list"),
         ("statuses=[1, 2]", "expected a list"),
         ("novalue", "is not key=value"),
+        ("min_swing={a: 1}", "expected a number"),
     ],
 )
 def test_bad_parameters_are_refused_with_the_reason(atlas_parameters, pair, message):

@@ -52,13 +52,20 @@ def declared(notebook: Path) -> dict[str, Declared]:
 
 
 def _type_name(value: object) -> str:
-    return {bool: "true/false", int: "an integer", float: "a number", str: "text", list: "a list"}.get(
-        type(value), type(value).__name__
-    )
+    return {
+        bool: "true/false",
+        int: "an integer",
+        float: "a number",
+        str: "text",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def _fits(value: object, default: object) -> bool:
     """Whether a parsed value has the default's type (ints pass for floats; list items like the default's)."""
+    if default is None:  # an optional setting: any value the notebook documents (checked there)
+        return True
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, float):
