@@ -256,3 +256,47 @@ def test_saving_an_unedited_notebook_in_lab_changes_nothing_and_pairs_it(tmp_pat
         assert (folder / source.name).read_text() == source.read_text(), f"{source.name} changed on save"
         assert (folder / f"{source.stem}.ipynb").exists(), f"{source.name} is not paired with an .ipynb"
         assert "name: python3" in source.read_text().split("# ---", 2)[1]  # the kernel `make lab` serves
+
+
+# -- charts ---------------------------------------------------------------------------------------
+
+
+def test_setup_keeps_altairs_renderer_outside_a_report_and_uses_live_views_inside(monkeypatch):
+    import altair as alt
+
+    from hbmcycle import charts
+
+    monkeypatch.delenv(charts.REPORT_ENV, raising=False)
+    charts.setup()
+    assert alt.renderers.active == "default"  # JupyterLab draws Vega-Lite itself
+    monkeypatch.setenv(charts.REPORT_ENV, "1")
+    charts.setup()
+    assert alt.renderers.active == charts.RENDERER
+    chart = alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
+    bundle = charts.report_renderer(charts.titled(chart, "Points </script>", "a table").to_dict())
+    assert 'aria-label="Points &lt;/script&gt;"' in bundle["text/html"]
+    assert "</script></div>" in bundle["text/html"] and bundle["text/html"].count("</script>") == 1
+    alt.renderers.enable("default")
+
+
+def test_static_export_writes_svg_offline(tmp_path):
+    import altair as alt
+
+    from hbmcycle import charts
+
+    chart = alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")
+    path = charts.save(charts.titled(chart, "Two points", "test"), tmp_path / "c.svg")
+    assert path.read_text().lstrip().startswith("<svg") and "Two points" in path.read_text()
+    with pytest.raises(ValueError, match=r"\.svg or \.png"):
+        charts.save(chart, tmp_path / "c.pdf")
+
+
+def test_labels_are_placed_without_overlap():
+    from hbmcycle import charts
+
+    points = pl.DataFrame({"x": [100.0, 101.0, 102.0, 1.0], "y": [10.0, 10.1, 10.2, 1.0], "name": ["AAAA"] * 4})
+    placed = charts.place_labels(points, "x", "y", "name", width=600, height=400)
+    close = placed.filter(pl.col("x") >= 100)
+    spots = set(zip(close["align"], close["dx"], close["dy"]))
+    assert not close["crowded"].any() and len(spots) == 3  # three near-coincident points, three places
+    assert placed.filter(pl.col("x") == 1.0)["dx"][0] > 0  # room on the right: the first placement
