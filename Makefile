@@ -53,8 +53,9 @@ chromium:
 test: $(STAMP) chromium ## Run the test suite (installs chromium for the browser test when it can)
 	$(BIN)/python -m pytest
 
-bench: data ## Run the benchmarks (speed goals, printed as ratios)
-	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+bench: data ## Run the benchmarks (each speed goal printed as PASS or FAIL)
+	@status=0; for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || status=1; done; \
+	if [ $$status = 0 ]; then echo "bench: every goal PASS"; else echo "bench: a goal FAILED (see above)"; fi; exit $$status
 
 refresh: $(STAMP) ## Pull machine-readable sources, show what changed, validate, keep vintages
 	$(BIN)/hbmcycle data refresh
@@ -63,4 +64,4 @@ lock: ## Re-resolve requirements.lock from pyproject.toml (needs network)
 	$(PYTHON) -m pip install --quiet uv && $(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 --universal --generate-hashes -o requirements.lock
 
 clean: ## Remove generated data and reports (keeps .venv)
-	rm -rf data/processed/* reports/
+	rm -rf data/processed/* data/processed/.generations data/processed/.build.lock reports/

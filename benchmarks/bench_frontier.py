@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 
 import numpy as np
@@ -150,11 +151,19 @@ def main() -> None:
         f"frontier grid: {len(hw)} accelerators x {len(model)} models x {len(contexts)} contexts x "
         f"{len(batches)} batches x {len(groups)} group sizes = {points:,} points"
     )
-    print(f"  numpy (best of {args.repeat}): {best:.3f} s, {vector_rate / 1e6:,.1f} M points/s (goal >= 10 M)")
+    rate_ok, speedup_ok = vector_rate >= 10e6, vector_rate / loop_rate >= 100
+    print(
+        f"  numpy (best of {args.repeat}): {best:.3f} s, {vector_rate / 1e6:,.1f} M points/s "
+        f"(goal >= 10 M): {'PASS' if rate_ok else 'FAIL'}"
+    )
     print(
         f"  python loop ({loop_points:,} points, best of {args.repeat}): {loop_time:.3f} s, {loop_rate / 1e3:,.1f} k points/s"
     )
-    print(f"  speed-up: {vector_rate / loop_rate:,.0f}x (goal >= 100x); loop and numpy results agree")
+    print(
+        f"  speed-up: {vector_rate / loop_rate:,.0f}x (goal >= 100x): {'PASS' if speedup_ok else 'FAIL'}; "
+        "loop and numpy results agree"
+    )
+    sys.exit(0 if rate_ok and speedup_ok else 1)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 import polars as pl
 
-from hbmcycle.inference import calibration
 from hbmcycle.inference.step_time import Efficiency
 
 ACCELERATOR_COLUMNS = [
@@ -73,40 +72,7 @@ TRUE = Efficiency(
 
 
 def toy_measurements() -> pl.DataFrame:
-    """Measurement rows whose values the model itself produced with the TRUE efficiencies."""
-    rows = []
-    configs = [
-        ("toy_chip", 1, "toy-dense", "bf16", "bf16"),
-        ("toy_chip_fast", 2, "toy-dense", "fp8", "fp8"),
-        ("toy_chip_fast", 2, "toy-moe", "fp4", "fp8"),
-        ("toy_chip", 4, "toy-window", "fp8", "bf16"),
-    ]
-    for accel, gpus, model, w, kv in configs:
-        for batch, i, o, metric in [
-            (1, 128, 128, "per_user"),
-            (8, 1000, 200, "per_user"),
-            (64, 2000, 500, "throughput"),
-            (None, 128, 1024, "throughput"),
-            (None, 4000, 200, "throughput"),
-            (1, 512, 1, "ttft"),
-            (1, 8000, 1, "ttft"),
-        ]:
-            rows.append(
-                dict(
-                    measurement_id=f"{accel}_{model}_{gpus}_{metric}_{batch}_{i}_{o}",
-                    accelerator_id=accel,
-                    accelerator_count=gpus,
-                    model_id=model,
-                    weights_precision=w,
-                    kv_precision=kv,
-                    batch_size=batch,
-                    input_tokens=i,
-                    output_tokens=o,
-                    metric=metric,
-                    tokens_per_s=1.0,
-                    ttft_ms=1.0,
-                )
-            )
-    frame = pl.DataFrame(rows, schema_overrides={"batch_size": pl.Int64})
-    predicted = calibration.Inputs(frame, models(), accelerators()).predict(TRUE)[0]
-    return frame.with_columns(tokens_per_s=pl.Series(predicted), ttft_ms=pl.Series(predicted))
+    """Measurement rows of the dense toy model, computed by the independent scalar oracle with TRUE."""
+    from inference_oracle import oracle_measurements  # imported here: the oracle imports TRUE from this module
+
+    return oracle_measurements(TRUE)

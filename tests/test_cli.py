@@ -13,7 +13,7 @@ runner = CliRunner()
 def test_data_check_fails_with_located_message(project):
     write_fixture(project / "data" / "raw", rows_with(0, "memory_gib", "big"))
     result = runner.invoke(app, ["data", "check"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # invalid data is bad input
     assert "accelerators.csv:2:" in result.output and "memory_gib" in result.output
 
 
@@ -31,7 +31,7 @@ def test_show_unknown_table_lists_known(project):
     write_fixture(project / "data" / "raw")
     runner.invoke(app, ["data", "build"])
     result = runner.invoke(app, ["data", "show", "nonsense"])
-    assert result.exit_code == 1 and "accelerators" in result.output
+    assert result.exit_code == 2 and "accelerators" in result.output
 
 
 def test_show_without_database_says_how_to_build(project):
@@ -45,11 +45,11 @@ def test_failed_build_leaves_database(project):
     runner.invoke(app, ["data", "build"])
     write_fixture(raw, ACC_ROWS + [ACC_ROWS[0]])
     result = runner.invoke(app, ["data", "build"])
-    assert result.exit_code == 1 and "left as it was" in result.output
+    assert result.exit_code == 2 and "left as it was" in result.output
 
 
 def test_show_with_bad_filter_is_a_clear_error(project):
     write_fixture(project / "data" / "raw")
     runner.invoke(app, ["data", "build"])
     result = runner.invoke(app, ["data", "show", "accelerators", "--where", "bogus = 1"])
-    assert result.exit_code == 1 and "not a valid filter" in result.output and "bogus" in result.output
+    assert result.exit_code == 2 and "not a valid filter" in result.output and "bogus" in result.output

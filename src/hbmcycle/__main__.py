@@ -1,5 +1,5 @@
 """`python -m hbmcycle` runs the command line."""
 
-from hbmcycle.cli import app
+from hbmcycle.cli import run
 
-app(prog_name="hbmcycle")
+run()

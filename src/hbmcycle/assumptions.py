@@ -48,7 +48,7 @@ class Entry(BaseModel):
             raise ValueError(f"default {value!r} is not a {self.type}")
         if not isinstance(value, _PYTHON_TYPES[self.type]):
             raise ValueError(f"default {value!r} is not a {self.type}")
-        numbers = value if self.type == "list" else [value]
+        numbers: list[Any] = value if isinstance(value, list) else [value]
         for number in numbers:
             if self.min is not None and isinstance(number, int | float) and number < self.min:
                 raise ValueError(f"default {value!r} is below min {self.min:g}")

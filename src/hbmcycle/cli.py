@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from hbmcycle.cli_errors import BAD_INPUT, INTERRUPTED, RUNTIME_FAILURE, one_line
+
 app = typer.Typer(
-    help="Data and models for the economics of AI memory.", no_args_is_help=True, pretty_exceptions_enable=False
+    help="Data and models for the economics of AI memory.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: no `<bool>` type labels on flags
+    add_completion=False,
 )
 
 
@@ -63,7 +70,7 @@ def report(
         plan = runner.plan(name, param or [], output=output, force=force)
     except runner.UsageError as exc:
         err.print(f"error: {exc}", markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(BAD_INPUT) from None
     with Progress(console=err, transient=True) as progress:
         task = progress.add_task(f"rendering {len(plan)} report(s)", total=len(plan))
 
@@ -79,4 +86,39 @@ def report(
     if output is None and not param:
         err.print(f"wrote {index.write(paths.reports_dir())}", markup=False)
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(RUNTIME_FAILURE)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `hbmcycle`: runs a command and turns anything it raises into one `error:` line.
+
+    Usage errors (an unknown option, a value that is not an integer) exit 2; an unexpected
+    exception exits 1 with its type and message, never a traceback.
+    """
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="hbmcycle", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # `hbmcycle data` alone: the help is the answer
+        typer.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        code = 0
+    except ClickException as exc:
+        ctx = getattr(exc, "ctx", None)  # usage errors carry the command they came from; others do not
+        where = f" (see `{ctx.command_path} --help`)" if ctx else ""
+        typer.echo(f"error: {one_line(exc.format_message())}{where}", err=True)
+        code = BAD_INPUT if exc.exit_code == 2 else RUNTIME_FAILURE
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("error: interrupted", err=True)
+        code = INTERRUPTED
+    except MemoryError:
+        typer.echo("error: out of memory; ask for a smaller run", err=True)
+        code = RUNTIME_FAILURE
+    except Exception as exc:  # the last line of defence: a bug must still read as one line
+        typer.echo(f"error: unexpected {type(exc).__name__}: {one_line(exc)}", err=True)
+        code = RUNTIME_FAILURE
+    return code if isinstance(code, int) else 0
+
+
+def run() -> None:
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Where things live. Every path can be redirected with HBMCYCLE_ROOT (tests use it)."""
+"""Where things live: one function per place, each redirected by HBMCYCLE_ROOT (tests use it)."""
 
 from __future__ import annotations
 
@@ -39,19 +39,3 @@ def reports_dir() -> Path:
 
 def notebooks_dir() -> Path:
     return repo_root() / "notebooks"
-
-
-_CONSTANTS = {
-    "REPO_ROOT": repo_root,
-    "RAW_DIR": raw_dir,
-    "PROCESSED_DIR": processed_dir,
-    "DB_PATH": db_path,
-    "REPORTS_DIR": reports_dir,
-}
-
-
-def __getattr__(name: str) -> Path:
-    # Evaluated on each access so that HBMCYCLE_ROOT set later (tests) still applies.
-    if name in _CONSTANTS:
-        return _CONSTANTS[name]()
-    raise AttributeError(name)

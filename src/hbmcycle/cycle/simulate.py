@@ -80,7 +80,11 @@ class SimulationResult:
 
 
 def simulate(
-    params: CycleParams, paths: int = 10_000, quarters: int = 40, seed: int | None = 0, progress: bool | None = None
+    params: CycleParams,
+    paths: int = 10_000,
+    quarters: int = 40,
+    seed: int | np.random.SeedSequence | None = 0,
+    progress: bool | None = None,
 ) -> SimulationResult:
     """Run the model (see module docstring) for `paths` Monte Carlo paths over `quarters`.
 
@@ -92,21 +96,10 @@ def simulate(
     p = params
     n, rng = paths, np.random.default_rng(seed)
 
-    # per-path draws (always in this order, so a seed fixes every path)
-    ship = np.maximum(p.shipment_growth + p.demand_growth_sd * rng.standard_normal(n), -0.95)
-    paused = rng.random(n) < p.pause_probability
-    kappa = p.capacity_response * np.exp(
-        p.capacity_response_sd * rng.standard_normal(n) - 0.5 * p.capacity_response_sd**2
-    )
-    lead = rng.integers(p.lead_time_min_quarters, p.lead_time_max_quarters + 1, size=n)
-    dip = np.clip(p.yield_dip + p.yield_dip_sd * rng.standard_normal(n), 0.0, 0.9)
+    ship, paused, kappa, lead, dip = _draw_paths(p, n, rng)
 
-    content_q = np.log1p(p.content_growth) / 4
-    growth_q = np.log1p(ship) / 4 + content_q
-    pause_growth_q = np.log1p(max(p.pause_shipment_growth, -0.95)) / 4 + content_q
+    growth_q, pause_growth_q, tech_q, retire_q = _quarterly_rates(p, ship)
     pause_end = p.pause_start_quarter + p.pause_quarters
-    tech_q = (np.log1p(p.bit_growth_per_year) - np.log1p(p.trade_ratio_growth_per_year)) / 4
-    retire_q = 1.0 - (1.0 - p.depreciation_per_year) ** 0.25
     inv_eps = 1.0 / p.elasticity
 
     t_idx = np.arange(quarters)
@@ -118,12 +111,7 @@ def simulate(
     expected = growth_q.copy()
     s0 = (1.0 + p.initial_balance) / (1.0 - dip * recovery[0])
 
-    # capacity pipeline: row t holds what arrives at the end of quarter t
-    max_lead = int(lead.max())
-    arrivals = np.zeros((quarters + max_lead + 1, n))
-    steady_rate = np.maximum(np.expm1(expected - tech_q) + retire_q, 0.0)
-    k = np.arange(max_lead)[:, None]
-    arrivals[:max_lead] = np.where(k < lead, steady_rate * np.exp((expected - tech_q) * k), 0.0)
+    arrivals = _initial_pipeline(lead, expected, tech_q, retire_q, quarters)
     cols = np.arange(n)
 
     out = {v: np.empty((quarters, n), dtype=np.float32) for v in VARIABLES}
@@ -134,11 +122,8 @@ def simulate(
         ratio = demand / supply
         price = np.clip(ratio**inv_eps, p.price_floor, p.price_cap)
         util = np.minimum(1.0, ratio * price**-p.elasticity)
-        out["demand"][t] = demand
-        out["supply"][t] = supply
-        out["price"][t] = price
-        out["utilisation"][t] = util
-        out["revenue"][t] = price * util * capacity
+        for variable, value in zip(VARIABLES, (demand, supply, price, util, price * util * capacity)):
+            out[variable][t] = value
 
         planned = capacity * np.exp((expected - tech_q) * lead)
         order = planned * np.maximum(np.expm1(expected - tech_q) + retire_q + kappa * (price - 1.0), 0.0)
@@ -154,6 +139,41 @@ def simulate(
 
     time = p.start_year + t_idx / 4.0
     return SimulationResult(params=p, time=time, lead_time=lead, **out)
+
+
+def _quarterly_rates(p: CycleParams, ship: np.ndarray) -> tuple[np.ndarray, float, float, float]:
+    """Quarterly log rates: demand growth per path (normal, and in a pause), net bit growth of
+    technology, and capacity retirement (a fraction per quarter)."""
+    content_q = np.log1p(p.content_growth) / 4
+    growth_q = np.log1p(ship) / 4 + content_q
+    pause_growth_q = float(np.log1p(max(p.pause_shipment_growth, -0.95)) / 4 + content_q)
+    tech_q = float((np.log1p(p.bit_growth_per_year) - np.log1p(p.trade_ratio_growth_per_year)) / 4)
+    retire_q = 1.0 - (1.0 - p.depreciation_per_year) ** 0.25
+    return growth_q, pause_growth_q, tech_q, retire_q
+
+
+def _draw_paths(p: CycleParams, n: int, rng: np.random.Generator):
+    """Per-path draws, always in this order so a seed fixes every path: shipment growth, pause
+    (yes/no), capacity response kappa, lead time (quarters), yield dip."""
+    ship = np.maximum(p.shipment_growth + p.demand_growth_sd * rng.standard_normal(n), -0.95)
+    paused = rng.random(n) < p.pause_probability
+    kappa = p.capacity_response * np.exp(
+        p.capacity_response_sd * rng.standard_normal(n) - 0.5 * p.capacity_response_sd**2
+    )
+    lead = rng.integers(p.lead_time_min_quarters, p.lead_time_max_quarters + 1, size=n)
+    dip = np.clip(p.yield_dip + p.yield_dip_sd * rng.standard_normal(n), 0.0, 0.9)
+    return ship, paused, kappa, lead, dip
+
+
+def _initial_pipeline(lead, expected, tech_q: float, retire_q: float, quarters: int) -> np.ndarray:
+    """The capacity pipeline (row t: what arrives at the end of quarter t), primed with the orders
+    a steady market would have placed over each path's lead time."""
+    max_lead = int(lead.max())
+    arrivals = np.zeros((quarters + max_lead + 1, lead.size))
+    steady_rate = np.maximum(np.expm1(expected - tech_q) + retire_q, 0.0)
+    k = np.arange(max_lead)[:, None]
+    arrivals[:max_lead] = np.where(k < lead, steady_rate * np.exp((expected - tech_q) * k), 0.0)
+    return arrivals
 
 
 def fan(result: SimulationResult, variable: str, quantiles: tuple[float, ...] = DEFAULT_QUANTILES) -> pl.DataFrame:

@@ -1,17 +1,14 @@
 """Build data/processed/hbmcycle.duckdb (plus Parquet copies) from validated raw tables.
 
-The build writes into a temporary file beside the target and swaps it in with an
-atomic rename, so a failed build leaves the previous database untouched and
-readers holding the old file (a notebook, a dashboard) are never blocked: on
-POSIX they keep reading the old inode until they reconnect.
+The build writes a new generation (database and Parquet together) and switches to it with
+one atomic rename (see generation.py), so a failed or killed build leaves the previous
+database intact and readers holding the old file (a notebook, a dashboard) are never
+blocked: on POSIX they keep reading the old inode until they reconnect.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -20,9 +17,13 @@ import duckdb
 import polars as pl
 
 from hbmcycle import paths
+from hbmcycle.data import generation
+from hbmcycle.data.coverage import source_ids
 from hbmcycle.data.refresh.vintages import write_history
 from hbmcycle.data.types import Problem, Table, ValidationError
 from hbmcycle.data.validate import load_all
+
+BuildBusy = generation.BuildBusy
 
 
 @dataclass(frozen=True)
@@ -39,17 +40,26 @@ def views() -> list[View]:
     out = []
     for block in re.split(r"^-- view: ", text, flags=re.M)[1:]:
         name, rest = block.split("\n", 1)
-        needs = re.search(r"^-- needs: (.*)$", rest, re.M).group(1)
-        about = re.search(r"^-- about: (.*)$", rest, re.M).group(1)
+        needs, about = (_header(rest, key, name) for key in ("needs", "about"))
         sql = "\n".join(line for line in rest.splitlines() if not line.startswith("--")).strip()
         out.append(View(name.strip(), tuple(n.strip() for n in needs.split(",")), about.strip(), sql))
     return out
 
 
-def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None = None) -> dict[str, Table]:
-    """Validate everything, then write the database and Parquet copies atomically.
+def _header(block: str, key: str, view: str) -> str:
+    """The text of a view's ``-- key: ...`` header line (every view documents what it needs and holds)."""
+    found = re.search(rf"^-- {key}: (.*)$", block, re.M)
+    if found is None:
+        raise ValueError(f"sql/views.sql: view {view.strip()} lacks its '-- {key}:' line")
+    return found.group(1)
 
-    Raises ValidationError (with every problem found) before touching any output.
+
+def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None = None) -> dict[str, Table]:
+    """Validate everything, then write the database and Parquet copies as one new generation.
+
+    Raises ValidationError (with every problem found) before touching any output, and
+    generation.BuildBusy when another process has the database open for writing. Builds
+    of one processed folder are serialised by a lock file (a second build waits).
     """
     raw = raw or paths.raw_dir()
     db = db or paths.db_path()
@@ -58,28 +68,20 @@ def build(raw: Path | None = None, db: Path | None = None, parquet: Path | None 
     if problems:
         raise ValidationError(problems)
 
-    db.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".hbmcycle-", suffix=".duckdb", dir=db.parent)
-    os.close(fd)
-    os.unlink(tmp_name)  # duckdb must create the file itself
-    tmp_db = Path(tmp_name)
-    tmp_parquet = Path(tempfile.mkdtemp(prefix=".parquet-", dir=db.parent))
-    try:
-        with duckdb.connect(str(tmp_db)) as con:
+    processed = db.parent
+    with generation.build_lock(processed):
+        generation.prepare(processed, db, parquet)
+        target = generation.new_generation(processed)
+        with duckdb.connect(str(target / db.name)) as con:
+            con.execute("BEGIN")  # one transaction: one commit (and fsync) instead of one per statement
             _write(con, tables)
             write_history(con, raw)  # refresh vintages and per-vintage edits (`data show --as-of`)
-            for name, table in tables.items():
-                table.frame.write_parquet(tmp_parquet / f"{name}.parquet")
-        os.replace(tmp_db, db)
-        old = parquet.with_name(parquet.name + ".old")
-        if parquet.exists():
-            os.replace(parquet, old)
-        os.replace(tmp_parquet, parquet)
-        shutil.rmtree(old, ignore_errors=True)
-    finally:
-        tmp_db.unlink(missing_ok=True)
-        Path(str(tmp_db) + ".wal").unlink(missing_ok=True)
-        shutil.rmtree(tmp_parquet, ignore_errors=True)
+            con.execute("COMMIT")
+        (target / parquet.name).mkdir()
+        for name, table in tables.items():
+            table.frame.write_parquet(target / parquet.name / f"{name}.parquet")
+        generation.publish(target, db, parquet)
+        generation.remove_stale(processed)
     return tables
 
 
@@ -101,7 +103,7 @@ def _write(con: duckdb.DuckDBPyConnection, tables: dict[str, Table]) -> None:
                 meta.description,
                 ",".join(meta.primary_key),
                 table.frame.height,
-                len(meta.sources),
+                len(source_ids(table.frame)),  # sources the rows cite, as `data catalog` counts
                 str(meta.csv_path.name),
             )
         )
@@ -133,4 +135,4 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-__all__ = ["Problem", "ValidationError", "View", "build", "views"]
+__all__ = ["BuildBusy", "Problem", "ValidationError", "View", "build", "views"]

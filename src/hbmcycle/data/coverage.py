@@ -10,6 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
+from hbmcycle.data.schema import CONFIDENCE_LEVELS
+
 # The column that dates a table's facts, in order of preference. `as_of` (when the fact
 # was published) is the fallback: it dates the source, not the fact.
 TIME_COLUMNS = ("year", "ship_year", "date", "milestone_date", "release_date", "announce_date", "jedec_date", "as_of")
@@ -25,7 +27,6 @@ ENTITY_COLUMNS = (
     "company",
     "device",
 )
-CONFIDENCE_LEVELS = ("high", "medium", "low")
 
 COVERAGE_SCHEMA = {
     "table": pl.Utf8,
@@ -45,7 +46,7 @@ def _years(frame: pl.DataFrame, column: str) -> pl.Series:
     return series.dt.year().cast(pl.Int64) if series.dtype == pl.Date else series.cast(pl.Int64)
 
 
-def _source_ids(frame: pl.DataFrame) -> set[str]:
+def source_ids(frame: pl.DataFrame) -> set[str]:
     """Distinct source ids or URLs; a cell may list several separated by ';'."""
     if "source" not in frame.columns:
         return set()
@@ -74,7 +75,7 @@ def coverage(tables: dict[str, pl.DataFrame]) -> pl.DataFrame:
                 "year_max": years.max() if years.len() else None,
                 "entity_column": entity_column,
                 "entities": frame[entity_column].drop_nulls().n_unique() if entity_column else None,
-                "sources": len(_source_ids(frame)),
+                "sources": len(source_ids(frame)),
                 **{
                     f"{level}_share": (confidence == level).sum() / frame.height if frame.height else None
                     for level in CONFIDENCE_LEVELS
@@ -115,11 +116,11 @@ def load_coverage(raw: Path | None = None) -> tuple[pl.DataFrame, dict[str, str]
     """Coverage and titles of the validated tables in `raw` (default data/raw).
 
     Raises hbmcycle.data.types.ValidationError when the raw data has problems."""
+    from hbmcycle import paths
     from hbmcycle.data.types import ValidationError
     from hbmcycle.data.validate import load_all
-    from hbmcycle.paths import RAW_DIR
 
-    tables, problems = load_all(raw or RAW_DIR)
+    tables, problems = load_all(raw or paths.raw_dir())
     if problems:
         raise ValidationError(problems)
     frames = {name: table.frame for name, table in tables.items()}

@@ -1,7 +1,9 @@
 """Read access to the built database for notebooks, models and the CLI.
 
-Connections are read-only, so any number of readers can run while `hbmcycle data
-build` writes a fresh file and renames it over the old one.
+Every connection opened here is read-only and sandboxed: DuckDB's external access is off
+(no files, no network, no extensions) and its configuration is locked, so a query string
+cannot read or write anything outside the database. Any number of readers can run while
+`hbmcycle data build` writes a fresh generation and switches to it.
 """
 
 from __future__ import annotations
@@ -11,16 +13,31 @@ import polars as pl
 
 from hbmcycle import paths
 
+# What makes a reader unable to touch files, extensions or the network.
+READ_ONLY_CONFIG: dict[str, str | bool | int | float | list[str]] = {
+    "enable_external_access": False,
+    "autoload_known_extensions": False,
+    "lock_configuration": True,
+}
+
 
 class DatabaseMissing(FileNotFoundError):
     pass
+
+
+class DatabaseUnreadable(RuntimeError):
+    """The database file exists but DuckDB cannot open it (corrupt, truncated, a foreign WAL)."""
 
 
 def connect() -> duckdb.DuckDBPyConnection:
     db = paths.db_path()
     if not db.exists():
         raise DatabaseMissing(f"{db} does not exist: run `make data` (or `hbmcycle data build`) first")
-    return duckdb.connect(str(db), read_only=True)
+    try:
+        return duckdb.connect(str(db), read_only=True, config=READ_ONLY_CONFIG)
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnreadable(f"cannot open {db} ({first}); rebuild it with `make data`") from None
 
 
 def query(sql: str, params: list | None = None) -> pl.DataFrame:
@@ -34,6 +51,10 @@ def read_table(name: str) -> pl.DataFrame:
     return read_tables([name])[name]
 
 
+def table_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+
+
 def read_tables(names, missing_ok: bool = False) -> dict[str, pl.DataFrame]:
     """Several tables or views, read through one connection: the one loader every analysis uses.
 
@@ -41,7 +62,7 @@ def read_tables(names, missing_ok: bool = False) -> dict[str, pl.DataFrame]:
     which leaves missing tables out of the result.
     """
     with connect() as con:
-        known = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+        known = table_names(con)
         missing = [n for n in names if n not in known]
         if missing and not missing_ok:
             raise KeyError(f"no table or view {missing[0]!r}; known: {', '.join(sorted(known))}")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from hbmcycle.data import sidecar
 
 TYPES = ("string", "integer", "float", "date", "boolean")
 CONFIDENCE_LEVELS = ("high", "medium", "low")
@@ -34,8 +34,7 @@ SUFFIX_UNITS = {
 }
 
 
-class MetadataError(ValueError):
-    """A sidecar is missing or malformed; the message names the file and key."""
+MetadataError = sidecar.SidecarError  # a sidecar is malformed; carries the line of the offending key
 
 
 @dataclass(frozen=True)
@@ -91,9 +90,9 @@ class TableMeta:
     primary_key: tuple[str, ...]
     columns: tuple[Column, ...]
     sources: dict[str, Source]
+    yaml_path: Path
+    csv_path: Path
     foreign_keys: tuple[ForeignKey, ...] = ()
-    yaml_path: Path | None = None
-    csv_path: Path | None = None
     checks: dict = field(default_factory=dict)
 
     @property
@@ -108,98 +107,126 @@ def _fmt(x: float | None) -> str:
     return "" if x is None else f"{x:g}"
 
 
-def load_meta(yaml_path: Path) -> TableMeta:
-    """Parse and sanity-check one sidecar; raise MetadataError naming the file and key."""
-    where = str(yaml_path)
-    try:
-        doc = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise MetadataError(f"{where}: cannot read YAML: {exc}") from exc
-    if not isinstance(doc, dict):
-        raise MetadataError(f"{where}: expected a mapping at top level")
-    for key in ("title", "description", "primary_key", "columns", "sources"):
-        if key not in doc:
-            raise MetadataError(f"{where}: missing key '{key}'")
+# Names a table may not take: the build's own tables, DuckDB's replacement-scan variable,
+# and the documented views (read from sql/views.sql at check time).
+RESERVED_TABLE_NAMES = (
+    "frame",
+    "_tables",
+    "_columns",
+    "_sources",
+    "_views",
+    "current",
+    "parquet",
+    "vintages",
+    "refresh_changes",
+)
 
-    columns = tuple(_parse_column(where, name, spec) for name, spec in (doc["columns"] or {}).items())
+
+def load_meta(yaml_path: Path) -> TableMeta:
+    """Parse and check one sidecar (format: sidecar.Sidecar); raise MetadataError with the line."""
+    doc, node = sidecar.read(yaml_path)
+
+    def error(message: str, *loc) -> MetadataError:
+        return MetadataError(message, sidecar.line_of(node, loc))
+
+    name = yaml_path.stem
+    if not re.fullmatch(sidecar.NAME, name) or name in reserved_table_names():
+        raise error(
+            f"table name {name!r} is reserved or unusable; use lower-case letters, digits and _, "
+            f"starting with a letter, and none of {', '.join(reserved_table_names())}"
+        )
+    columns = tuple(_column(error, column, spec) for column, spec in doc.columns.items())
     names = [c.name for c in columns]
     if tuple(names[-4:]) != PROVENANCE_COLUMNS:
-        raise MetadataError(f"{where}: columns must end with {', '.join(PROVENANCE_COLUMNS)} (got {names[-4:]})")
-
-    primary_key = tuple(doc["primary_key"]) if isinstance(doc["primary_key"], list) else (doc["primary_key"],)
+        raise error(f"columns must end with {', '.join(PROVENANCE_COLUMNS)} (got {names[-4:]})", "columns")
+    primary_key = tuple(doc.primary_key) if isinstance(doc.primary_key, list) else (doc.primary_key,)
     for key in primary_key:
         if key not in names:
-            raise MetadataError(f"{where}: primary_key column '{key}' is not among the columns")
-
-    sources: dict[str, Source] = {}
-    for i, src in enumerate(doc["sources"] or []):
-        missing = [k for k in ("id", "producer", "title", "accessed") if not src.get(k)]
-        if not src.get("url") and not src.get("path"):
-            missing.append("url (or path, for the project's own measurements)")
-        if missing:
-            raise MetadataError(f"{where}: sources[{i}] lacks {', '.join(missing)}")
-        if src.get("url") and not re.match(r"^https?://", str(src["url"])):
-            raise MetadataError(f"{where}: sources[{i}] ({src['id']}) url is not http(s): {src['url']}")
-        if src.get("path") and not (yaml_path.parents[2] / src["path"]).exists():
-            # Project-made data (e.g. GPU harness logs) cite the committed raw file instead of a URL.
-            raise MetadataError(
-                f"{where}: sources[{i}] ({src['id']}) path {src['path']} does not exist in the repository"
-            )
-        if src["id"] in sources:
-            raise MetadataError(f"{where}: source id '{src['id']}' is defined twice")
-        sources[src["id"]] = Source(
-            id=str(src["id"]),
-            producer=str(src["producer"]),
-            title=str(src["title"]),
-            url=str(src.get("url") or src["path"]),
-            accessed=str(src["accessed"]),
-            licence=src.get("licence"),
-        )
-
+            raise error(f"primary_key column '{key}' is not among the columns", "primary_key")
+    sources = _sources(error, doc.sources, yaml_path.parents[2])
     foreign_keys = []
-    for fk in doc.get("foreign_keys") or []:
-        table, _, target = str(fk.get("references", "")).partition(".")
-        if fk.get("column") not in names or not target:
-            raise MetadataError(f"{where}: bad foreign key {fk} (need column and references: table.column)")
-        foreign_keys.append(ForeignKey(fk["column"], table, target))
-
+    for i, fk in enumerate(doc.foreign_keys):
+        if fk.column not in names:
+            raise error(f"foreign key column '{fk.column}' is not among the columns", "foreign_keys", i)
+        table, target = fk.references.split(".")
+        foreign_keys.append(ForeignKey(fk.column, table, target))
+    _check_columns_named(error, doc.checks, names)
     return TableMeta(
-        name=yaml_path.stem,
-        title=str(doc["title"]),
-        description=str(doc["description"]).strip(),
+        name=name,
+        title=doc.title,
+        description=doc.description.strip(),
         primary_key=primary_key,
         columns=columns,
         sources=sources,
         foreign_keys=tuple(foreign_keys),
         yaml_path=yaml_path,
         csv_path=yaml_path.with_suffix(".csv"),
-        checks=doc.get("checks") or {},
+        checks=doc.checks.model_dump(exclude_defaults=True),
     )
 
 
-def _parse_column(where: str, name: str, spec: dict) -> Column:
-    if not isinstance(spec, dict) or spec.get("type") not in TYPES:
-        raise MetadataError(f"{where}: column '{name}' needs a type, one of {', '.join(TYPES)}")
-    unit = spec.get("unit")
+def reserved_table_names() -> tuple[str, ...]:
+    from hbmcycle.data.build import views  # build imports this module; the view list is its
+
+    return RESERVED_TABLE_NAMES + tuple(v.name for v in views())
+
+
+def _sources(error, specs, repo: Path) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for i, src in enumerate(specs):
+        if not src.url and not src.path:
+            raise error(
+                f"sources[{i}] ({src.id}) needs url (or path, for the project's own measurements)", "sources", i
+            )
+        if src.path and not (repo / src.path).exists():
+            raise error(f"sources[{i}] ({src.id}) path {src.path} does not exist in the repository", "sources", i)
+        if src.id in sources:
+            raise error(f"source id '{src.id}' is defined twice", "sources", i)
+        sources[src.id] = Source(src.id, src.producer, src.title, src.url or src.path, str(src.accessed), src.licence)
+    return sources
+
+
+def _check_columns_named(error, checks, names: list[str]) -> None:
+    """Every column a cross-row check names must exist (a typo would silently skip the check)."""
+    named: list[tuple] = []
+    if checks.period:
+        named += [("period", c) for c in (checks.period.column, checks.period.year, checks.period.quarter)]
+    for i, spec in enumerate(checks.contiguous):
+        cols = [spec.column, *spec.group_by, *spec.where, spec.where_null, spec.where_false]
+        named += [("contiguous", i, c) for c in cols if c is not None]
+    for *loc, column in named:
+        if column not in names:
+            raise error(f"checks.{loc[0]} names column '{column}', which is not among the columns", "checks", *loc)
+
+
+def _column(error, name: str, spec) -> Column:
+    if not re.fullmatch(sidecar.NAME, name):
+        raise error(
+            f"column name {name!r} must be lower-case letters, digits and _, starting with a letter", "columns", name
+        )
+    unit = spec.unit
     # Longest suffix first, so `price_usd_per_gb` is judged as USD/GB, not GB.
     suffix = max((s for s in SUFFIX_UNITS if name.endswith(s)), key=len, default=None)
-    if suffix and unit:
-        expected = SUFFIX_UNITS[suffix]
-        if unit != expected:
-            raise MetadataError(
-                f"{where}: column '{name}' ends in '{suffix}' so its unit must be {expected}, not {unit}"
-            )
-    allowed = spec.get("allowed")
+    if suffix and unit and unit != SUFFIX_UNITS[suffix]:
+        raise error(
+            f"column '{name}' ends in '{suffix}' so its unit must be {SUFFIX_UNITS[suffix]}, not {unit}",
+            "columns",
+            name,
+        )
+    if spec.min is not None and spec.max is not None and spec.min > spec.max:
+        raise error(f"column '{name}' has min {spec.min:g} above max {spec.max:g}", "columns", name)
+    if (spec.min is not None or spec.max is not None) and spec.type not in ("integer", "float"):
+        raise error(f"column '{name}' is {spec.type}; min and max apply to integer and float columns", "columns", name)
     return Column(
         name=name,
-        type=spec["type"],
-        description=str(spec.get("description", "")),
+        type=spec.type,
+        description=spec.description,
         unit=unit,
-        min=spec.get("min"),
-        max=spec.get("max"),
-        allowed=tuple(str(a) for a in allowed) if allowed else None,
-        pattern=spec.get("pattern"),
-        required=bool(spec.get("required", False)) or name in ("source", "as_of", "confidence"),
+        min=spec.min,
+        max=spec.max,
+        allowed=tuple(str(a) for a in spec.allowed) if spec.allowed else None,
+        pattern=spec.pattern,
+        required=spec.required or name in ("source", "as_of", "confidence"),
     )
 
 

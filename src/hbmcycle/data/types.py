@@ -38,7 +38,7 @@ def display(path: Path) -> str:
     """A path as the user would type it: relative to the working directory when inside it."""
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the cwd, or a symlink loop (RuntimeError on 3.11)
         return str(path)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import io
 import math
 import re
@@ -21,11 +22,14 @@ from hbmcycle.data.types import Problem, Table, display
 
 # Spreadsheet formula injection: a cell starting with = + - @ followed by a letter or '('.
 FORMULA = re.compile(r"^[=+\-@]\s*[A-Za-z(]")
-INTEGER = re.compile(r"^[+-]?\d+$")
-FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# ASCII digits only: int() and float() would also read full-width and other Unicode digits.
+INTEGER = re.compile(r"^[+-]?\d+$", re.ASCII)
+FLOAT = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$", re.ASCII)
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 NUMBER_WITH_UNIT = re.compile(r"^[+-]?[\d.]+\s*[A-Za-z%/]+$")
 URL = re.compile(r"^https?://\S+$")
+# Control characters (NUL, escape, ...) corrupt terminals and downstream tools; tabs and newlines are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 POLARS_TYPES = {"string": pl.Utf8, "integer": pl.Int64, "float": pl.Float64, "date": pl.Date, "boolean": pl.Boolean}
 
@@ -79,47 +83,16 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
     path = meta.csv_path
     name = display(path)
     problems: list[Problem] = []
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(name, 0, "", f"cannot read file: {exc.strerror}")]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return None, [
-            Problem(
-                name, line, "", f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8"
-            )
-        ]
-    if not text.strip():
-        return None, [Problem(name, 0, "", "file is empty; expected a header row: " + ",".join(meta.column_names))]
-
+    text, found = _decode(path, name, meta)
+    if text is None:
+        return None, found
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
     except csv.Error as exc:
         return None, [Problem(name, 1, "", f"malformed CSV header: {exc}")]
-    expected = meta.column_names
-    if header != expected:
-        missing = [c for c in expected if c not in header]
-        extra = [c for c in header if c not in expected]
-        detail = []
-        if missing:
-            detail.append("missing " + ", ".join(missing))
-        if extra:
-            detail.append("unexpected " + ", ".join(extra))
-        if not detail:
-            detail.append("columns out of order")
-        return None, [
-            Problem(
-                name,
-                1,
-                "",
-                f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}",
-            )
-        ]
+    if header != meta.column_names:
+        return None, [_header_problem(header, meta, name)]
 
     columns = meta.columns
     values: dict[str, list] = {c.name: [] for c in columns}
@@ -145,25 +118,7 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
                 )
             )
             continue
-        parsed = {}
-        for column, cell in zip(columns, row):
-            value, problem = _cell(cell, column, meta, today)
-            if problem:
-                problems.append(Problem(name, line, column.name, problem))
-            parsed[column.name] = value
-        key = tuple(parsed[k] for k in meta.primary_key)
-        if all(k is not None for k in key):
-            if key in seen_keys:
-                problems.append(
-                    Problem(
-                        name,
-                        line,
-                        ",".join(meta.primary_key),
-                        f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}",
-                    )
-                )
-            else:
-                seen_keys[key] = line
+        parsed = _parse_row(row, line, meta, today, name, seen_keys, problems)
         for column in columns:
             values[column.name].append(parsed[column.name])
         lines.append(line)
@@ -176,11 +131,65 @@ def read_table(meta: TableMeta, today: dt.date | None = None) -> tuple[Table | N
     return Table(meta, frame, lines), []
 
 
+def _parse_row(row, line, meta: TableMeta, today, name, seen_keys: dict, problems: list) -> dict:
+    """One row's values by column (None where a cell is bad); appends the row's problems, duplicate key included."""
+    parsed = {}
+    for column, cell in zip(meta.columns, row):
+        value, problem = _cell(cell, column, meta, today)
+        if problem:
+            problems.append(Problem(name, line, column.name, problem))
+        parsed[column.name] = value
+    key = tuple(parsed[k] for k in meta.primary_key)
+    if all(k is not None for k in key):
+        if key in seen_keys:
+            message = f"duplicate primary key {key!r}, first seen on line {seen_keys[key]}"
+            problems.append(Problem(name, line, ",".join(meta.primary_key), message))
+        else:
+            seen_keys[key] = line
+    return parsed
+
+
+def _decode(path: Path, name: str, meta: TableMeta) -> tuple[str | None, list[Problem]]:
+    """The file's text (UTF-8, BOM dropped), or None and the problem: unreadable, not UTF-8, empty."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(name, 0, "", f"cannot read file: {exc.strerror}")]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        message = f"byte 0x{data[exc.start]:02x} at character {col} is not UTF-8; save the file as UTF-8"
+        return None, [Problem(name, line, "", message)]
+    if not text.strip():
+        return None, [Problem(name, 0, "", "file is empty; expected a header row: " + ",".join(meta.column_names))]
+    return text, []
+
+
+def _header_problem(header: list[str], meta: TableMeta, name: str) -> Problem:
+    expected = meta.column_names
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    detail = []
+    if missing:
+        detail.append("missing " + ", ".join(missing))
+    if extra:
+        detail.append("unexpected " + ", ".join(extra))
+    if not detail:
+        detail.append("columns out of order")
+    return Problem(
+        name, 1, "", f"header does not match {meta.yaml_path.name}: {'; '.join(detail)}; expected: {','.join(expected)}"
+    )
+
+
 def _cell(cell: str, column: Column, meta: TableMeta, today: dt.date):
     """Parse and check one cell; returns (value, problem message or None)."""
     raw = cell.strip()
     if not raw:
         return None, (f"is required but empty (expected {column.expectation()})" if column.required else None)
+    if CONTROL.search(raw):
+        return None, f"value {raw!r} contains a control character; remove it"
     if FORMULA.match(raw):
         return None, f"value {raw!r} looks like a spreadsheet formula; enter the plain value"
     try:
@@ -218,20 +227,51 @@ def load_all(raw: Path, only: list[str] | None = None) -> tuple[dict[str, Table]
             problems.append(
                 Problem(display(csv_path), 0, "", f"has no metadata sidecar {csv_path.with_suffix('.yaml').name}")
             )
-    for yaml_path in sidecars:
-        if only and yaml_path.stem not in only:
-            continue
+    metas: dict[str, TableMeta] = {}
+    for yaml_path in sidecars:  # every sidecar, even with `only`: foreign keys point across tables
         try:
-            meta = load_meta(yaml_path)
+            metas[yaml_path.stem] = load_meta(yaml_path)
         except MetadataError as exc:
-            problems.append(Problem(display(yaml_path), 0, "", str(exc).removeprefix(f"{yaml_path}: ")))
+            if not only or yaml_path.stem in only:
+                problems.append(Problem(display(yaml_path), exc.line, "", str(exc)))
+    for name, meta in metas.items():
+        if only and name not in only:
             continue
-        table, found = read_table(meta)
+        found = _reference_problems(meta, metas, {p.stem for p in sidecars})
+        if not found:
+            table, found = read_table(meta)
+            if table is not None:
+                tables[name] = table
         problems.extend(found)
-        if table is not None:
-            tables[meta.name] = table
     if only:
         unknown = sorted(set(only) - {p.stem for p in sidecars})
         problems.extend(Problem(display(raw), 0, "", f"no table named {u!r}") for u in unknown)
     problems.extend(cross_check(tables))
     return tables, problems
+
+
+def _reference_problems(meta: TableMeta, metas: dict[str, TableMeta], names: set[str]) -> list[Problem]:
+    """A foreign key must name a table that exists and one of its columns (a typo would skip the check)."""
+    problems = []
+    text = meta.yaml_path.read_text(encoding="utf-8").splitlines()
+    for fk in meta.foreign_keys:
+        where = display(meta.yaml_path)
+        line = next((n for n, t in enumerate(text, 1) if f"{fk.table}.{fk.target_column}" in t), 0)
+        if fk.table not in names:
+            close = difflib.get_close_matches(fk.table, sorted(names), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            problems.append(
+                Problem(
+                    where, line, fk.column, f"foreign key references table {fk.table!r}, which does not exist{hint}"
+                )
+            )
+        elif fk.table in metas and fk.target_column not in metas[fk.table].column_names:
+            problems.append(
+                Problem(
+                    where,
+                    line,
+                    fk.column,
+                    f"foreign key references {fk.table}.{fk.target_column}, which is not a column of {fk.table}",
+                )
+            )
+    return problems

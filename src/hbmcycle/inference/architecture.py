@@ -138,6 +138,10 @@ class ModelArrays:
         """Active parameters that multiply each token (2 FLOPs each): active params less the embedding lookup."""
         return self.active_params - self.input_embedding_params
 
+    def kv_bytes_per_sequence(self, context, kv_bytes) -> np.ndarray:
+        """KV-cache bytes of one sequence at ``context`` tokens: ``kv_tok * Lc(L) * b_kv`` (bytes)."""
+        return self.kv_elements_per_token * self.cached_tokens(context) * kv_bytes
+
     def cached_tokens(self, context) -> np.ndarray:
         """Full-attention-equivalent tokens in a sequence's KV cache at ``context`` tokens.
 

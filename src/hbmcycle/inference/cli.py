@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hbmcycle.cli_errors import RUNTIME_FAILURE, fail, integer
 from hbmcycle.data import db
 from hbmcycle.inference import assumptions, calibration, constants, names
 from hbmcycle.inference.architecture import model_arrays
@@ -25,37 +26,36 @@ from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGH
 from hbmcycle.inference.step_time import BOUNDS, decode_step
 
 app = typer.Typer(
-    help="LLM inference performance model: decode speed and the throughput frontier.", no_args_is_help=True
+    help="LLM inference performance model: decode speed and the throughput frontier.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
 )
-model_app = typer.Typer(help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True)
+model_app = typer.Typer(
+    help="Calibrate the inference model on measurements and validate it.", no_args_is_help=True, rich_markup_mode=None
+)
 
 console = Console()
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
 
 
 def _tables(*wanted: str) -> list[pl.DataFrame]:
     try:
         tables = db.read_tables(wanted)
-    except FileNotFoundError as exc:
-        _fail(f"{exc}")
+    except (FileNotFoundError, db.DatabaseUnreadable) as exc:
+        fail(f"{exc}", RUNTIME_FAILURE)
     except KeyError as exc:
-        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+        fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`", RUNTIME_FAILURE)
     return [tables[name] for name in wanted]
 
 
 def _constants(refit: bool = False) -> constants.EngineConstants:
     try:
         return constants.current(refit=refit)
-    except FileNotFoundError as exc:
-        _fail(f"{exc}")
+    except (FileNotFoundError, db.DatabaseUnreadable) as exc:
+        fail(f"{exc}", RUNTIME_FAILURE)
     except KeyError as exc:
-        _fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`")
+        fail(f"{exc.args[0]}; rebuild the database with `hbmcycle data build`", RUNTIME_FAILURE)
     except ValueError as exc:
-        _fail(f"calibration failed: {exc}")
+        fail(f"calibration failed: {exc}", RUNTIME_FAILURE)
 
 
 def _with_memory_utilization(eff, memory_utilization: float | None):
@@ -65,11 +65,11 @@ def _with_memory_utilization(eff, memory_utilization: float | None):
     try:
         assumptions.load().replace(memory_utilization=memory_utilization)
     except assumptions.AssumptionError as exc:
-        _fail(f"--memory-utilization: {exc}")
+        fail(f"--memory-utilization: {exc}")
     return replace(eff, reserve_fraction=1.0 - memory_utilization)
 
 
-def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
+def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int, context: int):
     """Resolve names and precisions into (model arrays, hardware arrays, bytes/weight, bytes/KV element)."""
     accelerators, models = _tables("accelerators", "llm_models")
     try:
@@ -77,20 +77,21 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
         kv = check_precision(kv, KV_PRECISIONS, "KV-cache")
         accel_row = names.resolve(accelerators, accelerator, "accelerator_id", "product", "accelerator")
         model_row = names.resolve(models, model, "model_id", "name", "model")
+        names.check_context(models, model_row, context)
         hw = hardware_arrays(accelerators[accel_row], weights)
         arrays = model_arrays(models[model_row])
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if gpus < 1:
-        _fail("--gpus must be at least 1")
+        fail("--gpus must be at least 1")
     domain = hw.scaleup_domain_size[0]
     if gpus > 1 and not (np.isfinite(domain) and gpus <= domain):
-        _fail(
+        fail(
             f"--gpus {gpus} exceeds the scale-up domain of {hw.product[0] or hw.accelerator_id[0]} "
             f"({'unknown' if not np.isfinite(domain) else int(domain)}); valid: 1 ... {int(domain) if np.isfinite(domain) else 1}"
         )
     if gpus > 1 and not np.isfinite(hw.link_bytes_s[0]):
-        _fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
+        fail(f"{hw.product[0]}: accelerators lacks scaleup_bw_gb_s, needed for --gpus > 1")
     return arrays, hw, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv], weights, kv
 
 
@@ -98,30 +99,34 @@ def _setup(accelerator: str, model: str, weights: str, kv: str, gpus: int):
 def predict_command(
     accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name, e.g. 'H100 SXM', h200"),
     model: str = typer.Option(..., "--model", help="Model id or name, e.g. Llama-3.1-8B"),
-    batch: int = typer.Option(..., "--batch", min=1, help="Concurrent sequences"),
-    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    batch: int = typer.Option(..., "--batch", parser=integer(1), help="Concurrent sequences (1 or more)"),
+    context: int = typer.Option(
+        ..., "--context", parser=integer(1), help="Tokens in each sequence's KV cache (1 to the model's max_context)"
+    ),
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
-    gpus: int = typer.Option(1, "--gpus", help="Tensor/expert-parallel group size within one scale-up domain"),
+    gpus: int = typer.Option(
+        1, "--gpus", parser=integer(1), help="Tensor/expert-parallel group size within one scale-up domain"
+    ),
     memory_utilization: float = typer.Option(
         None, "--memory-utilization", help="Fraction of HBM the engine may use (default 0.9, assumptions.yaml)"
     ),
     json_output: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Decode step time, per-user speed, throughput, largest batch and the active bound."""
-    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus)
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, gpus, context)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
     eff = _with_memory_utilization(eff, memory_utilization)
     step = decode_step(arrays, hw, batch, context, gpus, w_bytes, kv_bytes, eff)
     fits = int(step.max_batch[0])
     if fits < 1:
-        _fail(
+        fail(
             f"{arrays.model_id[0]} in {weights} does not fit {gpus} x {hw.product[0]} with a context of {context}; "
             "use more --gpus, lower precision or a shorter context"
         )
     if batch > fits:
-        _fail(
+        fail(
             f"batch {batch} does not fit: at context {context} the largest batch on {gpus} x {hw.product[0]} is {fits}"
         )
     result = {
@@ -146,19 +151,22 @@ def predict_command(
     if json_output:
         typer.echo(json.dumps(result))
         return
-    table = Table(
-        title=f"{result['model_id']} on {gpus} x {hw.product[0] or result['accelerator_id']}", show_header=False
-    )
-    for label, key, fmt in [
+    _print_prediction(result, str(hw.product[0] or result["accelerator_id"]))
+
+
+def _print_prediction(result: dict, product: str) -> None:
+    table = Table(title=f"{result['model_id']} on {result['gpus']} x {product}", show_header=False)
+    rows: list[tuple[str, str | None, str]] = [
         ("step time (ms)", "step_ms", "{:.3f}"),
         ("tokens/s per user", "per_user_tokens_per_s", "{:,.1f}"),
         ("tokens/s total", "tokens_per_s", "{:,.0f}"),
         ("tokens/s per accelerator", "tokens_per_s_per_accelerator", "{:,.0f}"),
         ("active bound", "bound", "{}"),
         ("max batch at this context", "max_batch", "{:,}"),
-        ("memory / compute / comm (ms)", None, None),
+        ("memory / compute / comm (ms)", None, ""),
         ("calibration", "calibration", "{}"),
-    ]:
+    ]
+    for label, key, fmt in rows:
         value = (
             f"{result['memory_ms']:.3f} / {result['compute_ms']:.3f} / {result['comm_ms']:.3f}"
             if key is None
@@ -172,24 +180,31 @@ def predict_command(
 def frontier_command(
     accelerator: str = typer.Option(..., "--accelerator", help="Accelerator id or product name"),
     model: str = typer.Option(..., "--model", help="Model id or name"),
-    context: int = typer.Option(..., "--context", min=1, help="Tokens in each sequence's KV cache"),
+    context: int = typer.Option(
+        ..., "--context", parser=integer(1), help="Tokens in each sequence's KV cache (1 to the model's max_context)"
+    ),
     weights: str = typer.Option("bf16", "--weights", help="Weight precision: bf16, fp8, fp4"),
     kv: str = typer.Option("bf16", "--kv", help="KV-cache precision: bf16, fp8"),
     max_gpus: int | None = typer.Option(
-        None, "--max-gpus", help="Largest group size swept (default: the scale-up domain, at most 72)"
+        None,
+        "--max-gpus",
+        parser=integer(1),
+        help="Largest group size swept (default: the scale-up domain, at most 72)",
     ),
     json_output: bool = typer.Option(False, "--json", help="Print a JSON list of frontier points"),
 ) -> None:
     """Pareto frontier of throughput per accelerator vs tokens/s per user, sweeping batch and group size."""
-    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1)
+    arrays, hw, w_bytes, kv_bytes, weights, kv = _setup(accelerator, model, weights, kv, 1, context)
     fitted = _constants()
     eff, provenance = fitted.efficiency, fitted.label
     groups = None
     if max_gpus is not None:
         groups = np.array([g for g in STANDARD_GROUP_SIZES if g <= max_gpus], dtype=float)
+        if groups.size == 0:
+            fail(f"--max-gpus {max_gpus} allows no group size; valid: at least {min(STANDARD_GROUP_SIZES)}")
     table = frontier_table(arrays, hw, context, w_bytes, kv_bytes, eff, group_sizes=groups)
     if table.is_empty():
-        _fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
+        fail(f"{arrays.model_id[0]} in {weights} fits no group of {hw.product[0]} at context {context}")
     if json_output:
         typer.echo(json.dumps([{**row, "calibration": provenance} for row in table.to_dicts()]))
         return
@@ -239,7 +254,7 @@ def validate_command(
 ) -> None:
     """Predicted vs measured for every measurement row, with the error summary (held-out rows apart)."""
     if level not in ("step", "system"):
-        _fail(f"unknown --level {level!r}; valid: step, system")
+        fail(f"unknown --level {level!r}; valid: step, system")
     fitted = _constants()
     if level == "system":
         from hbmcycle.inference.system_report import print_system_validation
@@ -254,7 +269,8 @@ def validate_command(
         return
     out = Table(title="Inference model validation")
     for column in ("measurement", "metric", "split", "batch", "measured", "predicted", "error", "caveat"):
-        out.add_column(column, overflow="fold")
+        # ids stay on one line (they are what a reader searches for); only the caveat wraps
+        out.add_column(column, no_wrap=column != "caveat", overflow="fold")
     for row in table.iter_rows(named=True):
         out.add_row(
             row["measurement_id"],
@@ -266,6 +282,6 @@ def validate_command(
             "" if row["error"] is None else f"{row['error']:+.0%}",
             row["caveat"],
         )
-    console.print(out)
+    Console(width=max(console.width, 180)).print(out)
     _print_summary(calibration.summary(table))
     console.print(f"[dim]{provenance}[/dim]")

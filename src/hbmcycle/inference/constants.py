@@ -130,7 +130,8 @@ def current(tables: dict[str, pl.DataFrame] | None = None, refit: bool = False) 
     path = calibration_path()
     record = None if refit else _read(path)
     if record is None or record.get("inputs_sha256") != sha:
-        record = calibration.calibrate(*(tables[n] for n in INPUT_TABLES))
+        measurements, llm_models, accelerators = (tables[n] for n in INPUT_TABLES)
+        record = calibration.calibrate(measurements, llm_models, accelerators)
         if all(t in tables for t in SYSTEM_TABLES):
             eff = Efficiency(**record["parameters"])
             record["system"] = system_validation.calibrate_system(tables, eff, assumptions.load())

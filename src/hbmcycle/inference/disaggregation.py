@@ -43,7 +43,7 @@ def best_disaggregated(model, hw, spec, limits, gpus, weight_bytes, kv_bytes, ef
     ratio = decode.tokens_per_s_per_accelerator * fresh / traffic.output_tokens / (rho * prefill_rate)
     per_acc = decode.tokens_per_s_per_accelerator / (1.0 + ratio)
     wait = rho / (2.0 * (1.0 - rho))
-    transfer = model.kv_elements_per_token * model.cached_tokens(traffic.input_tokens) * kv_bytes
+    transfer = model.kv_bytes_per_sequence(traffic.input_tokens, kv_bytes)
     transfer = transfer / (groups * assumptions.kv_transfer_bytes_s)
     fresh_p90 = traffic.input_tokens_p90 * (1.0 - traffic.prefix_hit_rate)
     ttft = np.ceil(fresh / chunk) * t_chunk * (1.0 + wait) + transfer

@@ -6,6 +6,8 @@ import re
 
 import polars as pl
 
+from hbmcycle.suggest import choices_hint
+
 
 class UnknownNameError(ValueError):
     """A name matched no row (or several); the message lists the valid choices."""
@@ -46,5 +48,20 @@ def resolve(frame: pl.DataFrame, name: str, id_column: str, name_column: str, wh
         if len(hits) > 1:
             choices = ", ".join(f"{ids[h]} ({names[h]})" for h in hits)
             raise UnknownNameError(f"{what} {name!r} is ambiguous; it matches: {choices}")
-    choices = ", ".join(f"{i} ({n})" for i, n in zip(ids, names))
-    raise UnknownNameError(f"unknown {what} {name!r}; valid choices: {choices}")
+    # Suggest through names and vendor-less ids as well; list ids (what a user can type back).
+    aliases = {n: i for i, n in zip(ids, names) if n} | {i.split("_", 1)[-1]: i for i in ids}
+    raise UnknownNameError(f"unknown {what} {name!r}; {choices_hint(wanted, ids, aliases)}")
+
+
+def check_context(frame: pl.DataFrame, row: int, context: float, option: str = "--context") -> None:
+    """Refuse a context beyond the model's ``max_context`` (every command applies the same rule).
+
+    Raises ValueError naming the model, its maximum and the valid range; a model without a
+    published maximum accepts any context.
+    """
+    limit = frame["max_context"][row] if "max_context" in frame.columns else None
+    if limit is not None and context > limit:
+        model = frame["model_id"][row]
+        raise ValueError(
+            f"{option} {context:,.0f} exceeds {model}'s maximum context of {limit:,} tokens; valid: 1 to {limit:,}"
+        )

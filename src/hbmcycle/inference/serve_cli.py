@@ -127,25 +127,11 @@ def serve_command(
     if point is None:
         _fail(f"no configuration of {gpus} x {hw.product[0]} serves {arrays.model_id[0]} ({weights}) on {spec.workload_id} "
               f"within the {scenario} limits; try more --gpus, a lower precision or looser limits")  # fmt: skip
-    query = {
-        "workload_id": spec.workload_id,
-        "scenario": scenario,
-        "weights": weights,
-        "kv": kv_precision,
-        "gpus": gpus,
-    }
-    provenance = {"maturity": m, "maturity_from": source, "memory_utilization": assumed.memory_utilization}
-    result = {
-        "accelerator_id": str(hw.accelerator_id[0]),
-        "model_id": str(arrays.model_id[0]),
-        **query,
-        "disaggregated": disaggregated,
-        **point,
-        **_economics(tables, hw, point["tokens_per_s_per_accelerator"]),
-        **provenance,
-        "assumed": list(spec.assumed),
-        "calibration": fitted.label,
-    }
+    query = dict(workload_id=spec.workload_id, scenario=scenario, weights=weights, kv=kv_precision, gpus=gpus)
+    provenance = dict(maturity=m, maturity_from=source, memory_utilization=assumed.memory_utilization)
+    result = {"accelerator_id": str(hw.accelerator_id[0]), "model_id": str(arrays.model_id[0]), **query,
+              "disaggregated": disaggregated, **point, **_economics(tables, hw, point["tokens_per_s_per_accelerator"]),
+              **provenance, "assumed": list(spec.assumed), "calibration": fitted.label}  # fmt: skip
     _print(result, json_output)
 
 

@@ -133,9 +133,7 @@ def max_concurrency(model, hw, traffic: Traffic, group, weight_bytes, kv_bytes, 
     """Sequences of ``I + O`` tokens whose KV cache fits beside the weights (the engine's admission limit)."""
     free = np.asarray(group, dtype=float) * hw.memory_bytes * (1.0 - reserve_fraction)
     free = free - model.total_params * weight_bytes
-    per_sequence = (
-        model.kv_elements_per_token * model.cached_tokens(traffic.input_tokens + traffic.output_tokens) * kv_bytes
-    )
+    per_sequence = model.kv_bytes_per_sequence(traffic.input_tokens + traffic.output_tokens, kv_bytes)
     with np.errstate(invalid="ignore"):
         return np.fmax(np.floor(free / per_sequence), 0.0)
 

@@ -111,8 +111,8 @@ def max_batch(
     hw: HardwareArrays,
     context,
     group_size,
-    weight_bytes: float,
-    kv_bytes: float,
+    weight_bytes: float | np.ndarray,
+    kv_bytes: float | np.ndarray,
     reserve_fraction: float,
 ) -> np.ndarray:
     """Largest number of sequences of ``context`` tokens whose KV cache fits beside the weights.
@@ -120,7 +120,7 @@ def max_batch(
     ``floor((G * capacity * (1 - reserve) - N_total * b_w) / (kv_tok * Lc(L) * b_kv))``, at least 0.
     """
     free = group_size * hw.memory_bytes * (1.0 - reserve_fraction) - model.total_params * weight_bytes
-    per_sequence = model.kv_elements_per_token * model.cached_tokens(context) * kv_bytes
+    per_sequence = model.kv_bytes_per_sequence(context, kv_bytes)
     with np.errstate(invalid="ignore"):
         return np.fmax(np.floor(free / per_sequence), 0.0)  # fmax: unknown figures (NaN) give 0
 
@@ -131,8 +131,8 @@ def decode_step(
     batch,
     context,
     group_size,
-    weight_bytes: float,
-    kv_bytes: float,
+    weight_bytes: float | np.ndarray,
+    kv_bytes: float | np.ndarray,
     eff: Efficiency,
 ) -> DecodeStep:
     """One decode step for every broadcast point (see the module docstring for the formula)."""
@@ -194,8 +194,8 @@ def prefill_seconds(
     prompt_tokens,
     batch,
     group_size,
-    weight_bytes: float,
-    kv_bytes: float,
+    weight_bytes: float | np.ndarray,
+    kv_bytes: float | np.ndarray,
     eff: Efficiency,
 ) -> np.ndarray:
     """Time to process ``batch`` prompts of ``prompt_tokens`` tokens in one pass (s).
@@ -234,8 +234,8 @@ def offline_throughput(
     output_tokens,
     batch,
     group_size,
-    weight_bytes: float,
-    kv_bytes: float,
+    weight_bytes: float | np.ndarray,
+    kv_bytes: float | np.ndarray,
     eff: Efficiency,
 ) -> np.ndarray:
     """Output tokens/s of a group serving waves of ``batch`` requests (``input_tokens`` in, ``output_tokens`` out).
