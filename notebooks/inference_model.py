@@ -263,19 +263,25 @@ charts.html_table(
 )
 
 # %% [markdown]
-# The bookkeeping behind these columns reproduces the seed's arithmetic: a Rubin NVL72 rack
-# serving 1,920 concurrent requests at 100 tokens/s each delivers 192,000 tokens/s; at about
-# 120 kW that is 1.6 million tokens/s per megawatt.
+# The bookkeeping behind these columns reproduces the seed's arithmetic (the seed's figures are
+# rows of `seed_claims`): concurrent requests x tokens/s each, per megawatt of rack power.
 
 # %%
-seed_tokens = economics.total_tokens_per_s(1920, 100)
-print(f"{seed_tokens:,.0f} tokens/s; {economics.tokens_per_s_per_megawatt(seed_tokens, 120):,.0f} tokens/s per MW")
+seed = dict(db.read_table("seed_claims").select("claim_id", "claimed_value").iter_rows())
+seed_tokens = economics.total_tokens_per_s(seed["rubin_example_batch"], seed["rubin_example_speed"])
+seed_per_mw = economics.tokens_per_s_per_megawatt(seed_tokens, seed["rubin_nvl72_power_120kw"])
+print(
+    f"{seed['rubin_example_batch']:,.0f} requests x {seed['rubin_example_speed']:g} tokens/s = {seed_tokens:,.0f} tokens/s; "
+    f"at {seed['rubin_nvl72_power_120kw']:g} kW {seed_per_mw:,.0f} tokens/s per MW (the seed states "
+    f"{seed['rubin_tokens_per_mw']:,.0f})"
+)
 
 # %% [markdown]
 # ## How far to trust it: predicted against measured
 #
 # Every row of `decode_measurements` predicted with the fitted constants. Points on the
-# diagonal are exact; the dotted lines are ±25 %. Held-out rows were not used in the fit, so
+# diagonal are exact; the dotted lines mark the caveat threshold (`calibration.CAVEAT_ABS_ERROR`).
+# Held-out rows were not used in the fit, so
 # their error is the honest estimate of the error on new configurations.
 
 # %%
@@ -283,7 +289,8 @@ validation = pl.DataFrame(record["validation"], infer_schema_length=None)
 summary = calibration.summary(validation)
 low = float(min(validation["measured"].min(), validation["predicted"].min())) / 1.5
 high = float(max(validation["measured"].max(), validation["predicted"].max())) * 1.5
-diagonal = pl.DataFrame({"x": [low, high]}).with_columns(y=pl.col("x"), lo=pl.col("x") / 1.25, hi=pl.col("x") * 1.25)
+band = 1.0 + calibration.CAVEAT_ABS_ERROR
+diagonal = pl.DataFrame({"x": [low, high]}).with_columns(y=pl.col("x"), lo=pl.col("x") / band, hi=pl.col("x") * band)
 log = alt.Scale(type="log", domain=[low, high])
 points = (
     alt.Chart(validation)
@@ -312,10 +319,12 @@ charts.titled(
 charts.html_table(summary, percent=("median_abs_error", "max_abs_error"))
 
 # %% [markdown]
-# Where the model is far off, and why (rows with |error| > 25 % carry a caveat below):
+# Where the model is far off, and why (rows missed by more than `calibration.CAVEAT_ABS_ERROR`
+# carry a caveat in the table below):
 #
 # * **Rows whose batch the engine chose** (TensorRT-LLM 1.0 maximum-load runs): the model
-#   assumes the largest batch whose *whole* sequences fit, capped at 2,048; engines that
+#   assumes the largest batch whose *whole* sequences fit, capped at the engine batch cap
+#   (`engine_batch_cap` in `inference/assumptions.yaml`); engines that
 #   admit requests by their current length run bigger batches, so short-output rows come out
 #   low on Hopper.
 # * **Precision and generation**: one set of efficiencies serves FP8 on Hopper and FP4 on
@@ -330,7 +339,7 @@ charts.html_table(summary, percent=("median_abs_error", "max_abs_error"))
 
 # %%
 charts.html_table(
-    validation.filter(pl.col("error").abs() > 0.25)
+    validation.filter(pl.col("error").abs() > calibration.CAVEAT_ABS_ERROR)
     .select(
         "measurement_id",
         "split",
