@@ -3,12 +3,14 @@
 # environment creates .venv from the hash-pinned requirements.lock.
 
 PYTHON ?= python3
+PORT   ?= 8888
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install data check report lab test bench refresh lock clean
+.PHONY: help install data check report lab test bench refresh lock clean chromium
+DB := data/processed/hbmcycle.duckdb
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-8s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,14 +31,26 @@ check: $(STAMP) ## Validate data/raw only (writes nothing)
 data: $(STAMP) ## Validate data/raw and build data/processed/hbmcycle.duckdb
 	$(BIN)/hbmcycle data build
 
-report: data ## Build the data, execute the notebooks, write reports/*.html
+# The database is rebuilt only when data/raw or the data layer changed, so a second
+# `make report` with nothing changed does no work (reports re-render only when stale).
+$(DB): $(STAMP) $(wildcard data/raw/*.csv data/raw/*.yaml src/hbmcycle/data/*.py src/hbmcycle/data/sql/*)
+	$(BIN)/hbmcycle data build
+
+report: $(DB) ## Build the data if it changed, render the reports whose inputs changed (reports/*.html, index.html)
 	$(BIN)/hbmcycle report
 
-lab: data ## Open JupyterLab on the notebooks with the project kernel
-	$(BIN)/python -m ipykernel install --sys-prefix --name hbmcycle --display-name "Python (hbmcycle)" >/dev/null
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(DB) ## Open JupyterLab on the notebooks (make lab PORT=8899); the venv's python3 kernel is the project's
+	$(BIN)/jupyter lab --notebook-dir=notebooks --port=$(PORT) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-test: $(STAMP) ## Run the test suite
+# The browser test drives Debian's chromium; as root with apt (CI) it is installed when missing.
+chromium:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing Debian's chromium for the browser test (first run only)..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found: apt-get install chromium (the browser test fails without it)"; fi; }
+
+test: $(STAMP) chromium ## Run the test suite (installs chromium for the browser test when it can)
 	$(BIN)/python -m pytest
 
 bench: data ## Run the benchmarks (each speed goal printed as PASS or FAIL)

@@ -1,10 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -63,8 +60,8 @@ print(
 # %%
 colour = alt.Color("vendor:N", scale=charts.vendor_scale(with_memory["vendor"]), title="Vendor")
 base = alt.Chart(with_memory).encode(
-    x=alt.X("memory_gib:Q", scale=alt.Scale(type="log"), title="Fast memory per accelerator (GiB, log)"),
-    y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log"), title="Memory bandwidth (TB/s, log)"),
+    x=alt.X("memory_gib:Q", scale=alt.Scale(type="log", padding=8), title="Fast memory per accelerator (GiB, log)"),
+    y=alt.Y("memory_bw_tb_s:Q", scale=alt.Scale(type="log", padding=8), title="Memory bandwidth (TB/s, log)"),
 )
 points = base.mark_point(filled=True, size=70).encode(
     color=colour,
@@ -79,12 +76,6 @@ if label_points == "flagships":
     labelled = labelled.filter(
         pl.col("hbm_size_x_bw_gib_tb_s") == pl.col("hbm_size_x_bw_gib_tb_s").max().over("vendor")
     )
-if label_points != "none":
-    layers.append(
-        alt.Chart(labelled)
-        .mark_text(align="left", dx=6, dy=-4, fontSize=10)
-        .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", text="label:N", color=colour)
-    )
 # Iso-lines of size x bandwidth (GiB x TB/s), one per decade, clipped to the plotted area.
 gb_lo, gb_hi = with_memory["memory_gib"].min(), with_memory["memory_gib"].max()
 bw_lo, bw_hi = with_memory["memory_bw_tb_s"].min(), with_memory["memory_bw_tb_s"].max()
@@ -94,14 +85,34 @@ segments = []
 for k in decades:
     x_from, x_to = max(gb_lo, k / bw_hi), min(gb_hi, k / bw_lo)
     if x_from < x_to:
-        segments += [(f"{k:g} GB·TB/s", x_from, k / x_from), (f"{k:g} GB·TB/s", x_to, k / x_to)]
+        segments += [(f"{k:,.0f} GiB·TB/s", x_from, k / x_from), (f"{k:,.0f} GiB·TB/s", x_to, k / x_to)]
 iso = pl.DataFrame(segments, schema=["size_x_bw", "memory_gib", "memory_bw_tb_s"], orient="row")
 iso_lines = (
     alt.Chart(iso)
     .mark_line(strokeDash=[4, 4], color="#bbb")
     .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
 )
-chart = alt.layer(iso_lines, *layers).properties(width=680, height=460)
+# Each iso-line names its value at its upper-left end.
+iso_ends = iso.group_by("size_x_bw").agg(pl.all().sort_by("memory_gib").first())
+iso_labels = (
+    alt.Chart(iso_ends)
+    .mark_text(align="left", dx=3, dy=-5, fontSize=9, color="#888")
+    .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", text="size_x_bw:N")
+)
+if label_points != "none" and labelled.height:
+    placed = charts.place_labels(
+        labelled,
+        "memory_gib",
+        "memory_bw_tb_s",
+        "label",
+        width=680,
+        height=460,
+        avoid=iso_ends.rename({"size_x_bw": "label"}),
+        domain=(gb_lo, gb_hi, bw_lo, bw_hi),
+    )
+    layers += charts.label_layers(placed, "memory_gib:Q", "memory_bw_tb_s:Q", "label", color=colour)
+layers[0] = layers[0].interactive()  # zoom and pan (scales are shared by every layer)
+chart = alt.layer(iso_lines, iso_labels, *layers).properties(width=680, height=460)
 charts.titled(
     chart,
     "Memory capacity vs bandwidth per accelerator",
@@ -305,8 +316,48 @@ cols = [
     "confidence",
     "source",
 ]
-charts.html_table(acc.sort(["vendor", "ship_year"]).select(cols))
+charts.html_table(acc.sort(["vendor", "ship_year"]).select(cols), caption="Accelerators", collapse_after=15)
 
 # %%
 sources = db.query("SELECT id, producer, title, url, accessed, cited_by FROM sources ORDER BY cited_by, id")
-charts.html_table(sources, link=("title", "url"))
+charts.html_table(sources, link=("title", "url"), caption="Sources", collapse_after=10)
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import Finding
+from hbmcycle.reports.summary import summary as executive_summary
+
+hbm = with_memory.filter(pl.col("memory_type").str.starts_with("HBM"))
+top = hbm.sort("memory_gib", descending=True).row(0, named=True) if hbm.height else None
+troughs = turns.filter(pl.col("kind") == "trough")["year"].to_list()
+findings = [
+    Finding(
+        f"{with_memory.height} of {acc.height} selected accelerators have both fast-memory capacity and bandwidth "
+        "on record; the chart places each on the HBM size × bandwidth grid.",
+        "Capacity against bandwidth",
+    ),
+    Finding(
+        f"DRAM industry revenue troughs (reversals of at least {min_swing:.0%}, actuals only): "
+        f"{', '.join(str(y) for y in troughs) or 'none'}.",
+        "DRAM revenue and its cycles",
+    ),
+    Finding(
+        f"{sources.height} distinct sources back the database, each listed with its URL.",
+        "The accelerators and their sources",
+    ),
+]
+if top:
+    findings.insert(
+        1,
+        Finding(
+            f"The most HBM on one accelerator: {top['memory_gib']:,.0f} GiB ({top['product'].split(' (')[0]}, "
+            f"{top['status']}, {top['ship_year']}).",
+            "Memory per accelerator by ship year",
+        ),
+    )
+executive_summary(
+    "What does the database hold about accelerator memory, and where does each number come from?",
+    f"{acc.height} accelerators from {acc['vendor'].n_unique()} vendors, ship years {acc['ship_year'].min()}–"
+    f"{acc['ship_year'].max()}; every value cites a source, and an empty cell means unknown, never a guess.",
+    findings,
+)

@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -75,6 +75,18 @@ print(
 )
 for message in skipped:
     print("not modelled:", message)
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import from_verdicts, overall, tally
+from hbmcycle.reports.summary import summary as executive_summary
+
+executive_summary(
+    "Where do SRAM chips (Groq/LPX, Cerebras) win in LLM inference, and what does attention-FFN disaggregation buy?",
+    f"Overall verdict on the seed's claims: {overall(claims_frame['verdict'])}. Of {claims_frame.height} claims, "
+    f"{tally(claims_frame['verdict'])} ({s.model.model_id[0]}, context {context:,}).",
+    from_verdicts(claims_frame, "The seed posts' claims"),
+)
 
 # %% [markdown]
 # ## The seed posts' claims
@@ -463,8 +475,18 @@ wall_chart = (
     alt.Chart(wall)
     .mark_line(interpolate="step-after")
     .encode(
-        x=alt.X("context:Q", scale=alt.Scale(type="log"), title="context per user (tokens)"),
-        y=alt.Y("users_per_chip:Q", scale=alt.Scale(type="log"), title="users per chip"),
+        x=alt.X(
+            "context:Q",
+            scale=alt.Scale(type="log"),
+            axis=alt.Axis(format="~s", labelOverlap="greedy"),
+            title="context per user (tokens)",
+        ),
+        y=alt.Y(
+            "users_per_chip:Q",
+            scale=alt.Scale(type="log"),
+            axis=alt.Axis(format=",~g", labelOverlap="greedy"),
+            title="users per chip",
+        ),
         color=alt.Color("chip:N", title="chip (system size)"),
         strokeDash=alt.StrokeDash("holds:N", title="memory holds"),
     )

@@ -1,10 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: ipynb,py:percent
-#     text_representation:
-#       extension: .py
-#       format_name: percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -519,4 +516,35 @@ Markdown(
             conclusions.LIMITS,
         ]
     )
+)
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top).
+from hbmcycle.reports.summary import Finding, from_verdicts, tally
+from hbmcycle.reports.summary import summary as executive_summary
+
+peaks = turns.filter(pl.col("kind") == "peak").height
+executive_summary(
+    "Will HBM follow DRAM's boom-bust cycles?",
+    f"DRAM's {revenue['year'].min()}–{revenue['year'].max()} revenue is cyclical ({peaks} confirmed peaks); of the "
+    f"seed's {claim_table.height} DRAM claims, {tally(claim_table['verdict'])}. Whether HBM follows rests on "
+    "assumptions the history cannot test.",
+    [
+        Finding(
+            f"DRAM revenue {revenue['year'].min()}–{revenue['year'].max()}: {peaks} confirmed peaks, a mean cycle of "
+            f"{observed['period_years']:.1f} years and a median peak-to-trough change of {observed['drawdown']:+.0%}.",
+            "1. DRAM cycles in the revenue history",
+        ),
+        Finding(
+            f"HBM per accelerator grew {content['cagr']:.0%} a year ({content['method']}).",
+            "2. Memory per device: notebooks against accelerators",
+        ),
+        *from_verdicts(claim_table, "8. The seed's DRAM claims, re-judged", limit=3),
+        Finding(
+            "HBM's price response, lead times and contract damping are assumptions borrowed from commodity DRAM, "
+            "not measured: the data cannot say whether HBM busts like DRAM.",
+            "9. What the data supports, and what it cannot decide",
+            "cannot be checked",
+        ),
+    ],
 )

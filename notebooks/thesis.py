@@ -1,7 +1,7 @@
 # ---
 # jupyter:
 #   jupytext:
-#     formats: py:percent
+#     notebook_metadata_filter: kernelspec,-jupytext.text_representation
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -57,6 +57,7 @@ from hbmcycle.claims import table as claims_table
 from hbmcycle.data import db
 from hbmcycle.inference import constants
 from hbmcycle.inference.operating import REGIMES
+from hbmcycle.reports.tables import mapping
 from hbmcycle.thesis import settings as thesis_settings
 from hbmcycle.thesis.workloads import elasticity_span
 
@@ -80,6 +81,18 @@ config = thesis.Config(
 result = thesis.analyse(tables, config, eff)
 claims_frame, claims_flips = registry.thesis_claims(result, tables)
 print(f"Engine constants: {calibration_note}")
+
+# %% tags=["summary"]
+# The summary the report opens with (the renderer moves this cell to the top): the seed post's claims.
+from hbmcycle.reports.summary import from_verdicts, overall, tally
+from hbmcycle.reports.summary import summary as executive_summary
+
+executive_summary(
+    "Does LLM token throughput scale as HBM size × HBM bandwidth?",
+    f"Overall the post's claims {overall(claims_frame['verdict'])}: of {claims_frame.height} claims, "
+    f"{tally(claims_frame['verdict'])}.",
+    from_verdicts(claims_frame, "The seed post's claims"),
+)
 
 # %% [markdown]
 # ## The seed post's claims
@@ -440,6 +453,7 @@ sens_chart = (
     .facet(
         column=alt.Column("dimension:N", title=None, sort=["context", "precision", "model", "attention", "group size"])
     )
+    .resolve_scale(x="independent")  # each panel shows only its own variants
 )
 charts.titled(
     sens_chart,
@@ -497,20 +511,23 @@ charts.html_table(elasticity_span(result.workloads).with_columns(pl.col(pl.Float
 
 # %%
 example = result.seed_example
-print({k: (round(v, 3) if isinstance(v, float) else v) for k, v in example.items()})
-charts.html_table(result.software.with_columns(pl.col("gain").round(3)))
+display(mapping(example, key="quantity"))
+charts.html_table(result.software, caption="Same-hardware comparisons")
 
 # %%
-software_chart = (
+# One dot per comparison: gains are ratios, so they are never stacked (1.05 and 1.10 are not 2.15).
+software_dots = (
     alt.Chart(result.software)
-    .mark_bar()
+    .mark_point(filled=True, size=70, opacity=0.8)
     .encode(
-        x=alt.X("gain:Q", title="Same-hardware throughput gain (×)"),
-        y=alt.Y("evidence:N", sort="-x", title=None),
+        x=alt.X("gain:Q", scale=alt.Scale(type="log"), title="Same-hardware throughput gain (×, log)"),
+        y=alt.Y("evidence:N", title=None, axis=alt.Axis(labelLimit=480)),
         color=alt.Color("accelerator_id:N", title="Accelerator"),
         tooltip=["accelerator_id", "evidence", alt.Tooltip("gain:Q", format=".2f")],
     )
 )
+no_gain = alt.Chart(pl.DataFrame({"gain": [1.0]})).mark_rule(color="#999", strokeDash=[4, 3]).encode(x="gain:Q")
+software_chart = alt.layer(no_gain, software_dots)
 charts.titled(
     software_chart, "Software gains on fixed hardware", "inference_benchmarks (MLPerf rounds; vendor software claims)"
 )

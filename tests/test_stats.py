@@ -139,3 +139,33 @@ def test_exactly_collinear_design_is_refused():
 def test_unknown_form_is_refused():
     with pytest.raises(ValueError, match="unknown form"):
         stats.elasticity_regressors([1.0, 2.0], [1.0, 2.0], "cubic")
+
+
+def test_batched_bootstrap_matches_one_lstsq_per_resample():
+    """The vectorised bootstrap and leave-one-out agree with numpy's lstsq run resample by resample."""
+    rng = np.random.default_rng(7)
+    x1, x2 = rng.normal(size=9), rng.normal(size=9)
+    y = 1 + 0.5 * x1 - 0.3 * x2 + rng.normal(scale=0.2, size=9)
+    X = np.column_stack([np.ones(9), x1, x2])
+    draws = np.random.default_rng(3).integers(0, 9, size=(300, 9))
+    expected = []
+    for d in draws:
+        if np.linalg.matrix_rank(X[d]) == 3:
+            expected.append(np.linalg.lstsq(X[d], y[d], rcond=None)[0])
+    low, high, used = stats.bootstrap(y, {"a": x1, "b": x2}, n_resamples=300, level=0.8, seed=3)
+    assert used == len(expected)
+    np.testing.assert_allclose(low, np.percentile(expected, 10, axis=0), rtol=1e-9)
+    np.testing.assert_allclose(high, np.percentile(expected, 90, axis=0), rtol=1e-9)
+    loo = stats.leave_one_out(y, {"a": x1, "b": x2})
+    for i in range(9):
+        keep = np.arange(9) != i
+        np.testing.assert_allclose(loo[i], np.linalg.lstsq(X[keep], y[keep], rcond=None)[0], rtol=1e-9)
+
+
+def test_batched_bootstrap_drops_rank_deficient_resamples():
+    x = np.array([1.0, 2.0, 3.0])
+    y = np.array([1.0, 2.0, 4.0])
+    *_, used = stats.bootstrap(y, {"x": x}, n_resamples=200, seed=0)
+    # a resample is degenerate when all its rows share one x (probability 3/27 each)
+    draws = np.random.default_rng(0).integers(0, 3, size=(200, 3))
+    assert used == sum(len(set(d)) > 1 for d in draws)

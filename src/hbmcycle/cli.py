@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -53,41 +54,41 @@ err = Console(stderr=True, soft_wrap=True)
 @app.command("report")
 def report(
     name: Annotated[list[str] | None, typer.Argument(help="Notebook names (default: all).")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="key=value parameter (repeatable).")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="key=value, checked against the notebook's parameters.")
+    ] = None,
+    output: Annotated[Path | None, typer.Option(help="Write one report to this file instead of reports/.")] = None,
+    jobs: Annotated[int, typer.Option(help="Reports rendered at once (default: the number of cores).", min=0)] = 0,
+    force: Annotated[bool, typer.Option("--force", help="Render even when nothing changed.")] = False,
 ) -> None:
-    """Execute the notebooks with papermill and write HTML to reports/."""
+    """Render the notebooks into reports/*.html (only those whose inputs changed) and reports/index.html."""
     from rich.progress import Progress
 
-    from hbmcycle import report as rep
+    from hbmcycle import paths
+    from hbmcycle.reports import index
+    from hbmcycle.reports import run as runner
 
-    notebooks = rep.notebooks()
-    if name:
-        known = {n.stem: n for n in notebooks}
-        unknown = [n for n in name if n not in known]
-        if unknown:
-            err.print(f"unknown notebook(s) {', '.join(unknown)}; known: {', '.join(known)}", markup=False)
-            raise typer.Exit(1)
-        notebooks = [known[n] for n in name]
     try:
-        parameters = rep.parse_parameters(param or [])
-    except rep.ReportError as exc:
-        err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
-    failed = []
-    with Progress(console=err) as progress:
-        task = progress.add_task("rendering reports", total=len(notebooks))
-        for nb in notebooks:
-            progress.update(task, description=f"rendering {nb.stem}")
-            try:
-                html = rep.render(nb, parameters)
-                progress.console.print(f"[green]wrote[/green] {html}")
-            except rep.ReportError as exc:
-                failed.append(nb.stem)
-                progress.console.print("[red]failed[/red]", end=" ")
-                progress.console.print(str(exc), markup=False)
+        plan = runner.plan(name, param or [], output=output, force=force)
+    except runner.UsageError as exc:
+        err.print(f"error: {exc}", markup=False)
+        raise typer.Exit(BAD_INPUT) from None
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task(f"rendering {len(plan)} report(s)", total=len(plan))
+
+        def done(result, job) -> None:
+            if isinstance(result, runner.ReportError):
+                progress.console.print(f"[red]error:[/red] {result}", markup=True, highlight=False)
+            else:
+                verb = "current" if result.skipped else "wrote"
+                progress.console.print(f"{verb} {result.path}", markup=False)
             progress.advance(task)
+
+        failed = runner.run(plan, workers=jobs or None, done=done, force=force)
+    if output is None and not param:
+        err.print(f"wrote {index.write(paths.reports_dir())}", markup=False)
     if failed:
-        raise typer.Exit(1)
+        raise typer.Exit(RUNTIME_FAILURE)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -129,10 +129,19 @@ def ols(y, regressors: dict[str, np.ndarray], level: float = DEFAULT_LEVEL) -> F
 
 
 def _coefficients(y: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """OLS coefficients, or NaNs when the design is rank-deficient (a degenerate resample)."""
-    if np.linalg.matrix_rank(X) < X.shape[1]:
-        return np.full(X.shape[1], np.nan)
-    return np.linalg.lstsq(X, y, rcond=None)[0]
+    """OLS coefficients of many regressions at once: y (r, n), X (r, n, p) -> (r, p).
+
+    Solved through one batched SVD (what ``np.linalg.lstsq`` does per call); a regression
+    whose design is rank-deficient (a degenerate resample) gets NaNs, with numpy's
+    ``matrix_rank`` tolerance.
+    """
+    u, s, vt = np.linalg.svd(X, full_matrices=False)
+    tol = s.max(axis=-1, keepdims=True) * max(X.shape[-2:]) * np.finfo(float).eps
+    full_rank = (s > tol).sum(axis=-1) == X.shape[-1]
+    projected = np.einsum("rnk,rn->rk", u, y) / np.where(s > tol, s, np.inf)
+    coefficients = np.einsum("rkp,rk->rp", vt, projected)
+    coefficients[~full_rank] = np.nan
+    return coefficients
 
 
 def bootstrap(
@@ -153,7 +162,7 @@ def bootstrap(
     X = np.column_stack([np.ones(len(y)), *columns.values()])
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(y), size=(n_resamples, len(y)))
-    estimates = np.array([_coefficients(y[d], X[d]) for d in draws])
+    estimates = _coefficients(y[draws], X[draws])
     kept = estimates[~np.isnan(estimates).any(axis=1)]
     if len(kept) == 0:
         nan = np.full(X.shape[1], np.nan)
@@ -170,7 +179,8 @@ def leave_one_out(y, regressors: dict[str, np.ndarray]) -> np.ndarray:
     _check_design(y, columns)
     X = np.column_stack([np.ones(len(y)), *columns.values()])
     keep = ~np.eye(len(y), dtype=bool)
-    return np.array([_coefficients(y[k], X[k]) for k in keep])
+    rows = np.nonzero(keep)[1].reshape(len(y), len(y) - 1)
+    return _coefficients(y[rows], X[rows])
 
 
 def collinearity(regressors: dict[str, np.ndarray]) -> dict[str, float]:

@@ -20,10 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
+from hbmcycle import assumptions as house
+from hbmcycle.inference import assumptions
 from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.hardware import HardwareArrays, hardware_arrays
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, WEIGHT_PRECISIONS
@@ -37,10 +40,12 @@ from hbmcycle.inference.step_time import (
     prefill_seconds,
 )
 
-# Offline engines cap the running batch (TensorRT-LLM's trtllm-bench and vLLM default to
-# caps in the low thousands); an assumption used only for rows whose batch the engine chose.
-DEFAULT_ENGINE_BATCH_CAP = 2048
-DEFAULT_HOLDOUT_FRACTION = 0.3
+SETTINGS_FILE = Path(__file__).with_name("calibration.yaml")
+_SETTINGS = house.values(SETTINGS_FILE)
+# Rows whose batch the engine chose run at min(largest batch that fits, the engine's cap).
+DEFAULT_ENGINE_BATCH_CAP = assumptions.load().engine_batch_cap
+DEFAULT_HOLDOUT_FRACTION = _SETTINGS["holdout_fraction"]
+CAVEAT_ABS_ERROR = _SETTINGS["caveat_abs_error"]  # rows missed by more than this get a written reason
 
 # Fit in units of order one (fractions, ms, us) for a well-conditioned problem.
 _SCALE = {
@@ -53,19 +58,9 @@ _SCALE = {
     "sequence_overhead_s": 1e-6,
     "allreduce_latency_s": 1e-6,
 }
-# Bounds keep the fit physical where the data cannot separate two effects (a slow memory
-# system and a fixed overhead both lengthen a large-batch step): streaming kernels reach at
-# most ~90 % of datasheet HBM bandwidth, and with CUDA graphs a layer's launches cost tens of us.
-_BOUNDS = {
-    "bandwidth": (0.3, 0.9),
-    "kv_bandwidth": (0.1, 0.9),
-    "compute": (0.05, 0.9),
-    "prefill_compute": (0.05, 0.9),
-    "step_overhead_s": (0.0, 20.0),
-    "layer_overhead_s": (0.0, 50.0),
-    "sequence_overhead_s": (0.0, 100.0),
-    "allreduce_latency_s": (0.0, 100.0),
-}
+# Bounds (calibration.yaml, with their basis) keep the fit physical where the data cannot separate
+# two effects: a slow memory system and a fixed overhead both lengthen a large-batch step.
+_BOUNDS = {name: tuple(_SETTINGS[f"{name.removesuffix('_s')}_bounds"]) for name in _SCALE}
 
 
 def is_held_out(measurement_id: str, fraction: float = DEFAULT_HOLDOUT_FRACTION) -> bool:
@@ -219,7 +214,7 @@ def _caveat(inputs: Inputs, i: int, error: float) -> str:
         reasons.append("MoE on a parallel group: expert load imbalance and all-to-all modelled as all-reduce")
     if inputs.metric[i] == "ttft":
         reasons.append("prefill of one prompt: one compute efficiency for every chip, engine and prompt length")
-    return "; ".join(reasons) if abs(error) > 0.25 else ""
+    return "; ".join(reasons) if abs(error) > CAVEAT_ABS_ERROR else ""
 
 
 def summary(table: pl.DataFrame) -> pl.DataFrame:
