@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install data check report lab test bench refresh lock clean chromium
+.PHONY: help install data check report lab lint test bench refresh lock clean chromium
 DB := data/processed/hbmcycle.duckdb
 
 help: ## List the targets
@@ -50,7 +50,12 @@ chromium:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not found: apt-get install chromium (the browser test fails without it)"; fi; }
 
-test: $(STAMP) chromium ## Run the test suite (installs chromium for the browser test when it can)
+lint: $(STAMP) ## ruff (lint and format check) and mypy, as CI runs them
+	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check src tests notebooks benchmarks
+	$(BIN)/mypy
+
+test: $(STAMP) chromium lint ## Lint, then run the test suite (installs chromium for the browser test when it can)
 	$(BIN)/python -m pytest
 
 bench: data ## Run the benchmarks (each speed goal printed as PASS or FAIL)

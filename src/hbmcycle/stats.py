@@ -229,6 +229,14 @@ def elasticity_regressors(size, bandwidth, form: str) -> dict[str, np.ndarray]:
     raise ValueError(f"unknown form {form!r}; valid: {', '.join(FORMS)}")
 
 
+ELASTICITY_SCHEMA = {
+    "form": pl.Utf8, "term": pl.Utf8, "estimate": pl.Float64, "se": pl.Float64, "t_low": pl.Float64,
+    "t_high": pl.Float64, "boot_low": pl.Float64, "boot_high": pl.Float64, "boot_used": pl.Int64,
+    "loo_min": pl.Float64, "loo_max": pl.Float64, "n": pl.Int64, "dof": pl.Int64, "r2": pl.Float64,
+    "level": pl.Float64,
+}  # fmt: skip
+
+
 def elasticities(
     throughput,
     size,
@@ -249,9 +257,23 @@ def elasticities(
     few points for the parameters) are skipped, so a tiny sample still gets the product form.
     """
     y = log_positive(throughput, "throughput")
-    # Refuse bad data outright (NaN, non-positive, length, constant); only a form with more
-    # parameters than the points allow is skipped, and if none fits that is an error too.
-    for name, column in {**elasticity_regressors(size, bandwidth, "joint"), **(controls or {})}.items():
+    _check_regressors(y, {**elasticity_regressors(size, bandwidth, "joint"), **(controls or {})})
+    rows = []
+    for form in forms:
+        regressors = {**elasticity_regressors(size, bandwidth, form), **(controls or {})}
+        if len(y) >= len(regressors) + 2:
+            rows += _form_rows(form, y, regressors, level, n_resamples, seed)
+    if not rows:
+        raise ValueError(
+            f"{len(y)} points are too few for any of the forms {', '.join(forms)} (each needs parameters + 1 points)"
+        )
+    return pl.DataFrame(rows, schema=ELASTICITY_SCHEMA)
+
+
+def _check_regressors(y: np.ndarray, regressors: dict) -> None:
+    """Refuse bad data outright (NaN, non-positive, wrong length, constant): only a form with more
+    parameters than the points allow is skipped, and if none fits that is an error too."""
+    for name, column in regressors.items():
         column = _as_float(column, name)
         if len(column) != len(y):
             raise ValueError(f"{name} has {len(column)} values but the response has {len(y)}")
@@ -259,59 +281,25 @@ def elasticities(
             raise ValueError(
                 f"{name} has zero variance (all values equal {column[0]:g}); its elasticity is not identified"
             )
+
+
+def _form_rows(form: str, y: np.ndarray, regressors: dict, level: float, n_resamples: int, seed: int) -> list[dict]:
+    """One form's rows: OLS estimate with t, bootstrap and leave-one-out intervals per term."""
+    fit = ols(y, regressors, level)
+    boot_low, boot_high, used = bootstrap(y, regressors, n_resamples, level, seed)
+    loo = leave_one_out(y, regressors)
     rows = []
-    for form in forms:
-        regressors = {**elasticity_regressors(size, bandwidth, form), **(controls or {})}
-        if len(y) < len(regressors) + 2:
+    for j, term in enumerate(fit.terms):
+        if term == "intercept":
             continue
-        fit = ols(y, regressors, level)
-        boot_low, boot_high, used = bootstrap(y, regressors, n_resamples, level, seed)
-        loo = leave_one_out(y, regressors)
-        for j, term in enumerate(fit.terms):
-            if term == "intercept":
-                continue
-            column = loo[:, j][np.isfinite(loo[:, j])]
-            rows.append(
-                {
-                    "form": form,
-                    "term": term,
-                    "estimate": fit.coef[j],
-                    "se": fit.se[j],
-                    "t_low": fit.t_low[j],
-                    "t_high": fit.t_high[j],
-                    "boot_low": boot_low[j],
-                    "boot_high": boot_high[j],
-                    "boot_used": used,
-                    "loo_min": column.min() if len(column) else np.nan,
-                    "loo_max": column.max() if len(column) else np.nan,
-                    "n": fit.n,
-                    "dof": fit.dof,
-                    "r2": fit.r2,
-                    "level": level,
-                }
-            )
-    schema = {
-        "form": pl.Utf8,
-        "term": pl.Utf8,
-        "estimate": pl.Float64,
-        "se": pl.Float64,
-        "t_low": pl.Float64,
-        "t_high": pl.Float64,
-        "boot_low": pl.Float64,
-        "boot_high": pl.Float64,
-        "boot_used": pl.Int64,
-        "loo_min": pl.Float64,
-        "loo_max": pl.Float64,
-        "n": pl.Int64,
-        "dof": pl.Int64,
-        "r2": pl.Float64,
-        "level": pl.Float64,
-    }
-    if not rows:
-        raise ValueError(
-            f"{len(y)} points are too few for any of the forms {', '.join(forms)} (each needs parameters + 1 points)"
-        )
-    return pl.DataFrame(rows, schema=schema)
+        column = loo[:, j][np.isfinite(loo[:, j])]
+        rows.append({
+            "form": form, "term": term, "estimate": fit.coef[j], "se": fit.se[j], "t_low": fit.t_low[j],
+            "t_high": fit.t_high[j], "boot_low": boot_low[j], "boot_high": boot_high[j], "boot_used": used,
+            "loo_min": column.min() if len(column) else np.nan, "loo_max": column.max() if len(column) else np.nan,
+            "n": fit.n, "dof": fit.dof, "r2": fit.r2, "level": level,
+        })  # fmt: skip
+    return rows
 
 
 def growth_per_step(values) -> float:

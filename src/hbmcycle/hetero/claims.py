@@ -10,6 +10,7 @@ Cerebras and price claims are in :mod:`hbmcycle.hetero.claims_cerebras`, specula
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -21,6 +22,7 @@ from hbmcycle.claims.seed import Seed, judged
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.stages import decode_attention_work, decode_ffn_work, decode_split, prefill_work, ridge_point
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT
+from hbmcycle.scalars import number
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,17 @@ def _first(x) -> float:
     return float(np.ravel(x)[0])
 
 
+def _graded_share(s: dis.Scenario, grade, seed, context: float, batch: float) -> str:
+    """The FFN-share claim's verdict at one batch (the batch sweep of its flip table)."""
+    return grade(_ffn_share(s, batch, context), seed)
+
+
 def intensities(s: dis.Scenario, batch: float, context: float) -> tuple[float, float, float]:
     """Arithmetic intensity (FLOP/B) of prefill, decode attention and decode FFN at a batch and context."""
     pre = prefill_work(s.model, context, 1.0, s.weight_bytes, s.kv_bytes)
     att = decode_attention_work(s.sp, s.model, batch, context, s.weight_bytes, s.kv_bytes)
     ffn = decode_ffn_work(s.sp, s.model, batch, s.weight_bytes)
-    return tuple(_first(w.intensity) for w in (pre, att, ffn))
+    return _first(pre.intensity), _first(att.intensity), _first(ffn.intensity)
 
 
 def _stage_rows(c: Context, ridge: float) -> list[tuple]:
@@ -196,7 +203,7 @@ def split_claims(c: Context) -> tuple[list, list]:
                 claim_id,
                 "batch",
                 "sequences",
-                lambda b, grade=grade, seed=seed, context=context: grade(_ffn_share(s, b, context), seed),
+                functools.partial(_graded_share, s, grade, seed, context),
                 batch,
                 np.geomspace(1, 4096, 25),
             )
@@ -223,7 +230,7 @@ def _peaks(s: dis.Scenario) -> tuple[float, float, pl.DataFrame]:
     """Peak per-user speed of AFD and of GPU only, and the AFD points."""
     afd = dis.option_points("gpu_lpx_afd", s)
     gpu = dis.option_points("gpu_only", s)
-    return float(afd["per_user_tokens_per_s"].max()), float(gpu["per_user_tokens_per_s"].max()), afd
+    return number(afd["per_user_tokens_per_s"].max()), number(gpu["per_user_tokens_per_s"].max()), afd
 
 
 def _with_hop(s: dis.Scenario, hop_us: float) -> dis.Scenario:

@@ -196,6 +196,8 @@ def _gpu_points(option: str, s: Scenario, batches: np.ndarray) -> pl.DataFrame:
     gpu_reserve = s.gpu_eff.reserve_fraction
     kv_one = s.model.kv_bytes_per_sequence(s.context, s.kv_bytes)
     chip = s.gpu if option == "gpu_only" else s.baseline_gpu
+    if chip is None:
+        raise DoesNotFitError(f"{option}: the scenario has no baseline GPU")
     least = chips_to_hold(s.model.total_params * s.weight_bytes + kv_one, chip.hw.memory_bytes, gpu_reserve)[0]
     groups = _group_sizes(chip.hw.scaleup_domain_size[0], least)
     if groups.size == 0:

@@ -120,6 +120,8 @@ def reference_usd_per_kw_hour(
     """The reference system's chip price (first basis with a figure) per kW of its rack power."""
     systems = price_tables["systems"]
     system = _row(systems, "system_id", assumptions.reference_system)
+    if system is None:
+        raise ValueError(f"reference system {assumptions.reference_system!r} is not in systems")
     chip_id = system["accelerator_id"]
     low, high, _ = chip_power_kw(chip_id, accelerators, systems, assumptions)
     price, _, _ = chip_price_usd_per_hour(chip_id, price_tables, (low, high), float("nan"))

@@ -21,6 +21,7 @@ from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.operating import hardware_with_fallback
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT, KV_PRECISIONS, WEIGHT_PRECISIONS, check_precision
 from hbmcycle.inference.step_time import Efficiency
+from hbmcycle.scalars import number
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def chip(tables: Tables, accelerator_id: str, precision: str, econ: EconomicsAss
     per_kw = reference_usd_per_kw_hour(tables.prices, tables.accelerators, econ)
     price = chip_price_usd_per_hour(accelerator_id, tables.prices, power[:2], per_kw)
     racks = tables.systems.filter(pl.col("accelerator_id") == accelerator_id)["accelerator_count"]
-    per_rack = float(racks.max()) if racks.len() else float("nan")
+    per_rack = number(racks.max())
     return Chip(
         hw=hw,
         power_kw=power[:2],

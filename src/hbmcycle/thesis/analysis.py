@@ -7,6 +7,7 @@ import polars as pl
 from hbmcycle.claims.seed import seeds
 from hbmcycle.inference.operating import modelled_throughput
 from hbmcycle.inference.step_time import Efficiency
+from hbmcycle.scalars import number
 from hbmcycle.thesis.claims import classify_claims
 from hbmcycle.thesis.closed_form import closed_form_check
 from hbmcycle.thesis.config import Analysis, Config
@@ -65,7 +66,7 @@ def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) ->
     )
     span = elasticity_span(analysis.workloads)
     span_text = (
-        f"capacity elasticity {span['e_size_min'].min():.2f} to {span['e_size_max'].max():.2f} over "
+        f"capacity elasticity {number(span['e_size_min'].min()):.2f} to {number(span['e_size_max'].max()):.2f} over "
         f"{', '.join(span['model_id'])} at {config.reference_accelerator}"
         if span.height
         else "empty"

@@ -134,7 +134,7 @@ def growth_table(series: pl.DataFrame) -> pl.DataFrame:
     ``elasticity_vs_size_x_bw`` = ln(T_last / T_first) / ln(SxBW_last / SxBW_first); below 1
     means size x bandwidth grew faster than throughput.
     """
-    rows = []
+    rows: list[tuple] = []
     for column in [
         c
         for c in series.columns

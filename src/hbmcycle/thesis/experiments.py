@@ -11,6 +11,7 @@ from hbmcycle.inference.operating import Workload, hardware_ceiling, modelled_th
 from hbmcycle.inference.parallel import STANDARD_GROUP_SIZES
 from hbmcycle.inference.precision import BYTES_PER_ELEMENT
 from hbmcycle.inference.step_time import Efficiency
+from hbmcycle.scalars import number
 from hbmcycle.thesis.config import Config
 from hbmcycle.thesis.measured import measured_results
 from hbmcycle.thesis.settings import EXAMPLE_ACCELERATOR, SEED_EXAMPLE_IDS
@@ -30,7 +31,7 @@ def sensitivity(accelerators: pl.DataFrame, llm_models: pl.DataFrame, config: Co
     reference = accelerators.filter(pl.col("accelerator_id") == config.reference_accelerator)
     if reference.is_empty():
         raise ValueError(f"reference accelerator {config.reference_accelerator!r} not in accelerators")
-    variants: list[tuple[str, str, Workload, object]] = []
+    variants: list[tuple[str, str, Workload, ModelArrays | None]] = []
     for ctx in config.sensitivity_contexts:
         variants.append(("context", f"{int(ctx):,} tokens", config.workload(context=ctx), None))
     for weights, kv in (("bf16", "bf16"), ("fp8", "fp8"), ("fp4", "fp8")):
@@ -88,8 +89,8 @@ def software_gains(benchmarks: pl.DataFrame, claims: pl.DataFrame) -> pl.DataFra
         if group["round"].n_unique() < 2:
             continue
         ordered = group.sort("round")
-        first = ordered.filter(pl.col("round") == ordered["round"][0])["tokens_per_s_per_accelerator"].max()
-        best = ordered["tokens_per_s_per_accelerator"].max()
+        first = number(ordered.filter(pl.col("round") == ordered["round"][0])["tokens_per_s_per_accelerator"].max())
+        best = number(ordered["tokens_per_s_per_accelerator"].max())
         rows.append(
             (key[0], f"MLPerf {key[1]} {key[2]}, {key[3]} GPUs: {ordered['round'][0]} -> best round", best / first)
         )

@@ -6,6 +6,8 @@ import re
 
 import polars as pl
 
+from hbmcycle.scalars import number
+
 
 def benchmark_family(benchmark_model: str | None) -> str | None:
     """MLPerf model name without its accuracy target (llama2-70b-99.9 -> llama2-70b)."""
@@ -57,7 +59,8 @@ def measured_ratio(measured: pl.DataFrame, base: str, other: str) -> pl.DataFram
         same = bool(rounds)
         pool = group.filter(pl.col("round") == max(rounds)) if same else group
         best = {
-            a: pool.filter(pl.col("accelerator_id") == a)["tokens_per_s_per_accelerator"].max() for a in (base, other)
+            a: number(pool.filter(pl.col("accelerator_id") == a)["tokens_per_s_per_accelerator"].max())
+            for a in (base, other)
         }
         rows.append((family, scenario, best[other] / best[base], same, max(rounds) if same else None))
     return pl.DataFrame(

@@ -10,7 +10,7 @@ ASSUMPTIONS_PATH = Path(__file__).with_name("assumptions.yaml")
 _VALUES = assumptions.values(ASSUMPTIONS_PATH)
 
 SEED_GENERATIONS: tuple[str, ...] = _VALUES["generations"]
-DEFAULT_PAIRS: tuple[tuple[str, str], ...] = tuple(tuple(p.split(":")) for p in _VALUES["pairs"])  # type: ignore[misc]
+DEFAULT_PAIRS: tuple[tuple[str, str], ...] = tuple((p.split(":")[0], p.split(":")[1]) for p in _VALUES["pairs"])
 EXAMPLE_ACCELERATOR: str = _VALUES["example_accelerator"]
 REFERENCE_ACCELERATOR: str = _VALUES["reference_accelerator"]
 SHARE_HOLDS: float = _VALUES["share_holds"]

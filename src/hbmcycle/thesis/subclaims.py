@@ -7,6 +7,7 @@ import math
 import numpy as np
 import polars as pl
 
+from hbmcycle.scalars import number
 from hbmcycle.thesis.config import Analysis
 from hbmcycle.thesis.settings import (
     ELASTICITY_NEAR,
@@ -104,7 +105,7 @@ def _law_row(a: Analysis) -> tuple[str, str, str]:
     for dataset in a.elasticities["dataset"].unique(maintain_order=True):
         joint_size = _row(dataset, "joint", "size", a.elasticities)
         joint_bw = _row(dataset, "joint", "bandwidth", a.elasticities)
-        if joint_size is None or joint_size["n"] < MIN_POINTS:
+        if joint_size is None or joint_bw is None or joint_size["n"] < MIN_POINTS:
             continue
         size_is_one = joint_size["t_low"] <= 1 <= joint_size["t_high"]
         size_is_zero = joint_size["t_low"] <= 0 <= joint_size["t_high"] or abs(joint_size["estimate"]) < ELASTICITY_NEAR
@@ -198,7 +199,9 @@ def _software_row(a: Analysis) -> tuple[str, str, str]:
     gains = a.software.filter(pl.col("gain") >= SOFTWARE_GAIN)
     spread = a.sensitivity.filter(pl.col("dimension").is_in(["precision", "attention", "model"]))
     size_range = spread["e_size"].drop_nulls()
-    changes_elasticity = bool(len(size_range)) and float(size_range.max() - size_range.min()) > 2 * ELASTICITY_NEAR
+    changes_elasticity = (
+        bool(len(size_range)) and number(size_range.max()) - number(size_range.min()) > 2 * ELASTICITY_NEAR
+    )
     if a.software.is_empty():
         verdict = "cannot be checked"
     elif gains.height and not changes_elasticity:
@@ -209,8 +212,9 @@ def _software_row(a: Analysis) -> tuple[str, str, str]:
         verdict = "does not hold"
     detail = (
         f"{gains.height} of {a.software.height} same-hardware comparisons gained >= {SOFTWARE_GAIN - 1:.0%} "
-        f"(largest x{a.software['gain'].max():.2f}); but software choices (precision, MLA vs GQA, MoE) move the "
-        f"capacity elasticity over [{size_range.min():.2f}, {size_range.max():.2f}] at {a.config.reference_accelerator}"
+        f"(largest x{number(a.software['gain'].max()):.2f}); but software choices (precision, MLA vs GQA, MoE) move the "
+        f"capacity elasticity over [{number(size_range.min()):.2f}, {number(size_range.max()):.2f}] "
+        f"at {a.config.reference_accelerator}"
         if len(size_range) and a.software.height
         else "no same-hardware comparisons in the data"
     )
@@ -278,7 +282,7 @@ def headline(a: Analysis) -> str:
             observed = rows.filter(pl.col("kind") == "measured")["ratio"]
             if len(observed):
                 parts.append(
-                    f"{pair.split(',')[0]}: measured {observed.min():.2f}–{observed.max():.2f}x vs "
+                    f"{pair.split(',')[0]}: measured {number(observed.min()):.2f}–{number(observed.max()):.2f}x vs "
                     f"{law['thesis: size x bandwidth']:.2f}x (size x bandwidth) and {law['bandwidth only']:.2f}x "
                     f"(bandwidth only). "
                 )
@@ -296,7 +300,7 @@ def _closing(a: Analysis, ref: pl.DataFrame) -> str:
     )
     if contexts.height >= 2:
         short, long = contexts.row(0, named=True), contexts.row(contexts.height - 1, named=True)
-        scarcer = "bandwidth" if float(ref["e_bw"].mean()) > float(ref["e_size"].mean()) else "capacity"
+        scarcer = "bandwidth" if number(ref["e_bw"].mean()) > number(ref["e_size"].mean()) else "capacity"
         return (
             f"A law that fits better is the closed form T = BW (1 - W/C') / (L k), capped by compute and the "
             f"speed target: capacity enters only through the KV room it leaves. At max batch the capacity "
@@ -316,8 +320,8 @@ def _workload_sentence(matrix: pl.DataFrame) -> str:
     top = at_max.sort("e_size", descending=True).row(0, named=True)
     return (
         f" The workload decides: over the workload matrix ({at_max['model_id'].n_unique()} models, "
-        f"{', '.join(at_max['weights'].unique(maintain_order=True))}, {_tokens(at_max['context'].min())}-"
-        f"{_tokens(at_max['context'].max())} tokens) the capacity elasticity at max batch runs from "
-        f"{at_max['e_size'].min():.2f} to {top['e_size']:.2f} (highest: {top['model_id']}, {top['weights']}, "
+        f"{', '.join(at_max['weights'].unique(maintain_order=True))}, {_tokens(number(at_max['context'].min()))}-"
+        f"{_tokens(number(at_max['context'].max()))} tokens) the capacity elasticity at max batch runs from "
+        f"{number(at_max['e_size'].min()):.2f} to {top['e_size']:.2f} (highest: {top['model_id']}, {top['weights']}, "
         f"{_tokens(top['context'])} tokens)."
     )
