@@ -16,7 +16,7 @@ from hbmcycle.cli_errors import RUNTIME_FAILURE, fail, integer
 from hbmcycle.data import db
 from hbmcycle.hetero import disaggregation as dis
 from hbmcycle.hetero.scenario import Choice, load_scenario, read_tables
-from hbmcycle.inference import names
+from hbmcycle.inference import constants, names
 from hbmcycle.inference.names import UnknownNameError
 
 app = typer.Typer(
@@ -92,7 +92,9 @@ def compare_command(
         "(Groq LPX, Cerebras) and the seed claims are quoted at fp8",
     ),
     kv: str = typer.Option("fp8", "--kv", help="KV-cache precision: bf16, fp8 (default fp8, as --weights)"),
-    stack: str = typer.Option("lean", "--stack", help="Serving-stack overheads: lean (assumed) or calibrated (fitted)"),
+    stack: str = typer.Option(
+        Choice.stack, "--stack", help="Serving-stack overheads: calibrated (fitted, default) or lean (a sensitivity)"
+    ),
     throughput: str = typer.Option("tokens_per_s_per_mw", "--per", help=f"Frontier axis: {', '.join(AXES)}"),
     show_all: bool = typer.Option(False, "--all", help="Print every option's frontier, not only the overall one"),
     json_output: bool = typer.Option(False, "--json", help="Print JSON: every option's frontier points"),
@@ -113,6 +115,7 @@ def compare_command(
         "weights": choice.weights,
         "kv": choice.kv,
         "stack": stack,
+        "calibration": constants.current().label,
     }
     if json_output:
         chip_ids = {k: c.accelerator_id for k, c in chips.items()}
