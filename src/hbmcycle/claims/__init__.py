@@ -6,3 +6,7 @@ checked directly against the tables or by arithmetic), ``registry`` (runs every 
 returns one verdict per seed claim), ``table`` (the HTML claims table the reports lead with),
 ``cli`` (``hbmcycle claims``). The verdict model itself is :mod:`hbmcycle.verdicts`.
 """
+
+# The seed posts (the ``post`` column of seed_claims), and those the heterogeneous-inference analysis judges.
+POSTS: tuple[str, ...] = ("hbm_thesis", "heterogeneous_inference", "gtc2026_review")
+HETERO_POSTS: tuple[str, ...] = ("heterogeneous_inference", "gtc2026_review")

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hbmcycle.claims.registry import POSTS
+from hbmcycle.claims import POSTS
 
 err = Console(stderr=True, soft_wrap=True)
 SHOWN = ("claim_id", "post", "verdict", "scope", "evidence", "would_change")

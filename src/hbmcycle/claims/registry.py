@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import polars as pl
 
 from hbmcycle import verdicts as v
-from hbmcycle.claims import facts
+from hbmcycle.claims import HETERO_POSTS, POSTS, facts
 from hbmcycle.claims.flips import Flip, to_frame
 from hbmcycle.claims.seed import Seed, judged, seeds
 from hbmcycle.data import db
@@ -34,10 +34,8 @@ from hbmcycle.thesis import Config, analyse
 from hbmcycle.verdicts import ClaimVerdict
 from hbmcycle.verdicts import to_frame as verdict_frame
 
-POSTS: tuple[str, ...] = ("hbm_thesis", "heterogeneous_inference", "gtc2026_review")
 # What thesis_claims reads: the thesis analysis's tables and those of the table checks.
 THESIS_CLAIM_TABLES: tuple[str, ...] = tuple(dict.fromkeys((*THESIS_TABLES, *facts.FACT_TABLES)))
-HETERO_POSTS: tuple[str, ...] = ("heterogeneous_inference", "gtc2026_review")
 
 
 @dataclass(frozen=True)
