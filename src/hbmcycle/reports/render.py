@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,11 @@ SUMMARY_TAG = "summary"
 # jsonschema[format-nongpl]), which builds a Lark grammar at import: about 1 s per kernel for an
 # IRI format check no report uses. Report kernels mark it absent, so jsonschema skips that checker.
 KERNEL_PRELUDE = "--IPKernelApp.exec_lines=import sys; sys.modules.setdefault('rfc3987_syntax', None)"
+
+
+def _skip_iri_grammar() -> None:
+    """The renderer's own nbformat/jupytext import jsonschema too: skip the same grammar here (and in workers)."""
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
 class ReportError(RuntimeError):
@@ -90,6 +96,7 @@ def title_of(nb) -> str:
 
 def execute(job: Job) -> Path:
     """Run the notebook with papermill into the build folder; returns the executed .ipynb."""
+    _skip_iri_grammar()
     import jupytext
     import nbformat
     import papermill
@@ -152,6 +159,7 @@ def vega_bundle() -> str:
 
 def export(job: Job, executed_nb: Path) -> dict:
     """Executed notebook -> HTML at job.target; returns the render record (title, summary, provenance)."""
+    _skip_iri_grammar()
     import nbformat
     from nbconvert import HTMLExporter
 
