@@ -30,7 +30,7 @@ SUMMARY_TAG = "summary"
 KERNEL_PRELUDE = "--IPKernelApp.exec_lines=import sys; sys.modules.setdefault('rfc3987_syntax', None)"
 
 
-def _skip_iri_grammar() -> None:
+def skip_iri_grammar() -> None:
     """The renderer's own nbformat/jupytext import jsonschema too: skip the same grammar here (and in workers)."""
     sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
@@ -96,7 +96,7 @@ def title_of(nb) -> str:
 
 def execute(job: Job) -> Path:
     """Run the notebook with papermill into the build folder; returns the executed .ipynb."""
-    _skip_iri_grammar()
+    skip_iri_grammar()
     import jupytext
     import nbformat
     import papermill
@@ -159,7 +159,7 @@ def vega_bundle() -> str:
 
 def export(job: Job, executed_nb: Path) -> dict:
     """Executed notebook -> HTML at job.target; returns the render record (title, summary, provenance)."""
-    _skip_iri_grammar()
+    skip_iri_grammar()
     import nbformat
     from nbconvert import HTMLExporter
 

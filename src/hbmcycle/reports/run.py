@@ -19,6 +19,7 @@ from hbmcycle.reports.render import (
     notebooks,
     read_record,
     render,
+    skip_iri_grammar,
 )
 
 
@@ -100,6 +101,7 @@ def run(
             failed += _finish(job, functools.partial(render, job, force), done)
         return failed
     # Import the heavy renderer libraries once here: forked workers inherit them.
+    skip_iri_grammar()
     import jupytext  # noqa: F401
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
