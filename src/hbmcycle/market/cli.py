@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hbmcycle.cycle.scenarios import parse_overrides
 from hbmcycle.market import balance as bal
 from hbmcycle.market import params, reconcile
 from hbmcycle.market.inputs import VENDORS
@@ -27,7 +28,7 @@ def _group() -> None:
 
 def _resolve(scenario: str, param: list[str] | None) -> dict[str, str]:
     try:
-        overrides = params.parse_overrides(param)
+        overrides = parse_overrides(param)
         params.resolve(scenario, overrides)
     except params.ParameterError as e:
         typer.echo(f"error: {e}", err=True)

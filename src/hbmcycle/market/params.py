@@ -19,16 +19,15 @@ import yaml
 
 from hbmcycle import assumptions
 
+# One error type and one `k=v` parser for both models' --param options.
+from hbmcycle.cycle.scenarios import ParameterError
+
 PARAMETER_FILE = Path(__file__).with_name("parameters.yaml")
 SCENARIO_FILE = Path(__file__).with_name("scenarios.yaml")
 
 
 # Entries that define a measurement rather than describe the market: never drawn or varied.
 DEFINITIONS = ("base_year", "glut_threshold", "reconcile_tolerance")
-
-
-class ParameterError(ValueError):
-    """An unknown scenario or parameter, or a value that is not a number or is out of range."""
 
 
 def entries() -> dict[str, assumptions.Entry]:
@@ -84,17 +83,6 @@ def resolve(scenario: str = "base", overrides: Mapping[str, Any] | None = None) 
     changes = dict(scenarios[scenario].get("overrides") or {}) | dict(overrides or {})
     values |= {k: coerce(k, v) for k, v in changes.items()}
     return values
-
-
-def parse_overrides(items: list[str] | None) -> dict[str, str]:
-    """`["k=v", ...]` as typed on the command line -> {k: v}; `resolve` checks the values."""
-    out: dict[str, str] = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip() or not value.strip():
-            raise ParameterError(f"--param expects NAME=VALUE, got {item!r}")
-        out[key.strip()] = value.strip()
-    return out
 
 
 def uncertain() -> list[str]:
