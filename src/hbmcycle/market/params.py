@@ -19,7 +19,7 @@ import yaml
 
 from hbmcycle import assumptions
 
-# One error type and one `k=v` parser for both models' --param options.
+# One error type for both models' --param options (the k=v parser is the cycle model's too).
 from hbmcycle.cycle.scenarios import ParameterError
 
 PARAMETER_FILE = Path(__file__).with_name("parameters.yaml")
