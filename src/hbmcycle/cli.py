@@ -58,7 +58,7 @@ def report(
         list[str] | None, typer.Option("--param", "-p", help="key=value, checked against the notebook's parameters.")
     ] = None,
     output: Annotated[Path | None, typer.Option(help="Write one report to this file instead of reports/.")] = None,
-    jobs: Annotated[int, typer.Option(help="Reports rendered at once (default: the number of cores).", min=0)] = 0,
+    jobs: Annotated[int, typer.Option(help="Reports rendered at once (default: cores + 1).", min=0)] = 0,
     force: Annotated[bool, typer.Option("--force", help="Render even when nothing changed.")] = False,
 ) -> None:
     """Render the notebooks into reports/*.html (only those whose inputs changed) and reports/index.html."""

