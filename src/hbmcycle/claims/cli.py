@@ -14,14 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from hbmcycle.claims import POSTS
+from hbmcycle.cli_errors import fail
 
 err = Console(stderr=True, soft_wrap=True)
 SHOWN = ("claim_id", "post", "verdict", "scope", "evidence", "would_change")
-
-
-def _fail(message: str, code: int) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=code)
 
 
 def _ensure_database() -> None:
@@ -36,7 +32,7 @@ def _ensure_database() -> None:
     try:
         build()
     except ValidationError as exc:
-        _fail(f"data/raw does not validate, so the database cannot be built: {exc}", 1)
+        fail(f"data/raw does not validate, so the database cannot be built: {exc}", 1)
 
 
 def claims_command(
@@ -45,7 +41,7 @@ def claims_command(
 ) -> None:
     """Every seed claim (table seed_claims) with its verdict, the scope it was tested at, evidence and flip points."""
     if post is not None and post not in POSTS:
-        _fail(f"unknown post {post!r}; valid choices: {', '.join(POSTS)}", 2)
+        fail(f"unknown post {post!r}; valid choices: {', '.join(POSTS)}", 2)
     _ensure_database()
     from hbmcycle.claims.registry import judge
 
@@ -53,7 +49,7 @@ def claims_command(
         with err.status("judging the seed claims (thesis, heterogeneous inference, tables)"):
             result = judge(post)
     except (OSError, KeyError, ValueError) as exc:
-        _fail(f"could not judge the claims: {exc}", 1)
+        fail(f"could not judge the claims: {exc}", 1)
     if json_output:
         records = [{"id": r["claim_id"], **r} for r in result.claims.iter_rows(named=True)]
         flips = result.flips.to_dicts()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
-from typing import NoReturn
 
 import numpy as np
 import polars as pl
@@ -17,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hbmcycle.cli_errors import fail
 from hbmcycle.data import db
 from hbmcycle.inference import constants, names
 from hbmcycle.inference import workloads as wl
@@ -33,25 +33,20 @@ console = Console()
 TABLES = ("accelerators", "llm_models", "workloads", "rental_prices")
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code=2)
-
-
 def _load_tables() -> dict[str, pl.DataFrame]:
     try:
         return db.read_tables(TABLES)
     except (FileNotFoundError, KeyError) as exc:
-        _fail(f"{exc.args[0] if exc.args else exc}; build the database with `hbmcycle data build`")
+        fail(f"{exc.args[0] if exc.args else exc}; build the database with `hbmcycle data build`")
 
 
 def _workload(tables, workload: str | None, isl: int | None, osl: int | None, assumed):
     if workload and (isl or osl):
-        _fail("give either --workload or --isl/--osl, not both")
+        fail("give either --workload or --isl/--osl, not both")
     if workload:
         return wl.lookup(tables["workloads"], workload, assumed)
     if not (isl and osl):
-        _fail(
+        fail(
             f"give --workload NAME or both --isl and --osl; workloads: {', '.join(tables['workloads']['workload_id'])}"
         )
     return wl.custom(isl, osl)
@@ -59,10 +54,10 @@ def _workload(tables, workload: str | None, isl: int | None, osl: int | None, as
 
 def _limits(spec: wl.WorkloadSpec, scenario: str, ttft_ms: float | None, tpot_ms: float | None) -> Limits:
     if scenario not in wl.SCENARIOS:
-        _fail(f"unknown scenario {scenario!r}; valid: {', '.join(wl.SCENARIOS)}")
+        fail(f"unknown scenario {scenario!r}; valid: {', '.join(wl.SCENARIOS)}")
     if scenario != "offline" and scenario not in spec.limits_ms:
         if ttft_ms is None or tpot_ms is None:
-            _fail(f"workload {spec.workload_id} defines no {scenario} limits; give --ttft-ms and --tpot-ms")
+            fail(f"workload {spec.workload_id} defines no {scenario} limits; give --ttft-ms and --tpot-ms")
         return Limits(ttft_ms, tpot_ms)
     ttft, tpot = spec.limits(scenario)
     return Limits(ttft if ttft_ms is None else ttft_ms, tpot if tpot_ms is None else tpot_ms)
@@ -107,7 +102,7 @@ def serve_command(
 ) -> None:
     """Output tokens/s, TTFT and TPOT of the best configuration under the scenario's latency limits."""
     if disaggregated and concurrency:
-        _fail("--concurrency applies to colocated serving; drop it or drop --disaggregated")
+        fail("--concurrency applies to colocated serving; drop it or drop --disaggregated")
     tables = _load_tables()
     try:
         assumed = load() if memory_utilization is None else load().replace(memory_utilization=memory_utilization)
@@ -118,14 +113,14 @@ def serve_command(
         accel, arrays = _resolve(tables, accelerator, model or spec.model_id, spec.workload_id)
         hw = hardware_arrays(accel, weights)
     except (ValueError, AssumptionError, UnsupportedError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     fitted = _fitted()
     m, source = maturity_for(fitted.maturity, accel["vendor"][0], weights)
     eff = replace(fitted.efficiency, reserve_fraction=1.0 - assumed.memory_utilization)
     args = (arrays, hw, spec, limits, gpus, BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT[kv_precision], eff, assumed)
     point = best_disaggregated(*args, m) if disaggregated else best_point(*args, m, concurrency)
     if point is None:
-        _fail(f"no configuration of {gpus} x {hw.product[0]} serves {arrays.model_id[0]} ({weights}) on {spec.workload_id} "
+        fail(f"no configuration of {gpus} x {hw.product[0]} serves {arrays.model_id[0]} ({weights}) on {spec.workload_id} "
               f"within the {scenario} limits; try more --gpus, a lower precision or looser limits")  # fmt: skip
     query = dict(workload_id=spec.workload_id, scenario=scenario, weights=weights, kv=kv_precision, gpus=gpus)
     provenance = dict(maturity=m, maturity_from=source, memory_utilization=assumed.memory_utilization)
