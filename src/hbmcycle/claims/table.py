@@ -52,7 +52,8 @@ def html(claims: pl.DataFrame, flips: pl.DataFrame | None = None) -> str:
                 f"{f['assumption']}: {f['verdict_at_base']} at {f['base']}, {f['verdict_after']} at {f['flips_at']} "
                 f"{f['unit']}".rstrip()
             )
-    head = "".join(f"<th>{escape(c.replace('_', ' '))}</th>" for c in COLUMNS)
+    # Text reads left-aligned; notebook CSS right-aligns table cells by default.
+    head = "".join(f'<th style="text-align:left">{escape(c.replace("_", " "))}</th>' for c in COLUMNS)
     rows = []
     for r in claims.iter_rows(named=True):
         flip_text = "".join(f"<br><b>flips:</b> {escape(t)}" for t in by_claim.get(r["claim_id"], []))
@@ -64,7 +65,9 @@ def html(claims: pl.DataFrame, flips: pl.DataFrame | None = None) -> str:
             + (f"<br><small>threshold: {escape(r['threshold'])}</small>" if r["threshold"] else ""),
             escape(r["would_change"]) + flip_text,
         ]
-        rows.append("<tr>" + "".join(f'<td style="vertical-align:top">{c}</td>' for c in cells) + "</tr>")
+        rows.append(
+            "<tr>" + "".join(f'<td style="vertical-align:top;text-align:left">{c}</td>' for c in cells) + "</tr>"
+        )
     return f'<table class="claims"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
