@@ -78,7 +78,7 @@ config = thesis.Config(
     measured_scenario=measured_scenario,
     level=level,
 )
-result = thesis.analyse(tables, config, eff)
+result = thesis.analyse(tables, config, eff, engine.maturity)
 claims_frame, claims_flips = registry.thesis_claims(result, tables)
 print(f"Engine constants: {calibration_note}")
 

@@ -138,7 +138,7 @@ def thesis_claims(analysis, tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFra
     """The hbm_thesis post's claims from a thesis analysis (the report's own parameters) and the table checks."""
     rows = seeds(tables["seed_claims"])
     found = [*analysis.claims, *facts.all_facts(rows, tables, analysis.config.generations)]
-    return assemble(rows, found, ("hbm_thesis",))
+    return assemble(rows, found, ("hbm_thesis",), analysis.claim_flips)
 
 
 def hetero_claims(
@@ -159,7 +159,7 @@ def judge(post: str | None = None) -> Judgement:
     wanted = POSTS if post is None else (post,)
     frames, flip_frames = [], []
     if "hbm_thesis" in wanted:
-        claims, flips = thesis_claims(analyse(t, Config(), engine.efficiency), t)
+        claims, flips = thesis_claims(analyse(t, Config(), engine.efficiency, engine.maturity), t)
         frames.append(claims)
         flip_frames.append(flips)
     if set(wanted) & set(HETERO_POSTS):
