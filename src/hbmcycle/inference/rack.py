@@ -136,7 +136,8 @@ def colocated(model, traffic: Traffic, floors, stack: RackStack, hw, conc, weigh
     ok = (conc <= point.max_concurrency) & (conc <= float(a.engine_batch_cap)) & usable_group(hw, groups)
     ok &= np.isfinite(point.ttft_p90_s) & np.isfinite(point.tokens_per_s_per_accelerator)
     chosen = dict(group=groups, concurrency=conc, per_user=1.0 / point.tpot_s, requests=conc * stack.gpus / groups)
-    chosen["prefill_share"] = np.zeros(1)
+    chosen["prefill_share"], chosen["fit_limit"] = np.zeros(1), point.max_concurrency
+    chosen["compute_bound"] = point.compute_bound
     return _per_floor(floors, ok, 1.0 / point.tpot_s, point.tokens_per_s_per_accelerator, chosen)
 
 
@@ -163,7 +164,8 @@ def disaggregated(model, traffic: Traffic, floors, stack: RackStack, hw, conc, w
     ok &= np.isfinite(per_acc)
     chosen = dict(group=groups, concurrency=conc, per_user=1.0 / decode.tpot_s)
     chosen["requests"] = conc * stack.gpus / groups / (1.0 + ratio)
-    chosen["prefill_share"] = ratio / (1.0 + ratio)
+    chosen["prefill_share"], chosen["fit_limit"] = ratio / (1.0 + ratio), decode.max_concurrency
+    chosen["compute_bound"] = decode.compute_bound
     return _per_floor(floors, ok, 1.0 / decode.tpot_s, per_acc, chosen)
 
 
@@ -173,16 +175,46 @@ def _better(first: dict, second: dict) -> dict:
     return {k: np.where(take, second[k], first[k]) for k in first}
 
 
-def _mode(search, model, traffic, floors, stack: RackStack, weight_bytes, kv_bytes, step) -> dict:
-    """One mode's best points: over the concurrency grid and over each cell's capacity limit."""
+def speed_limits(model, hw, traffic: Traffic, groups, floors, stack: RackStack, weight_bytes, kv_bytes) -> np.ndarray:
+    """Every floor's and variant's most running sequences per group whose users still get >= the floor.
+
+    Integer bisection on the serving model's TPOT, which rises with concurrency (1 where even
+    one sequence is too slow). Like :func:`capacity_limits`, all of them are tried by every
+    variant (shape (1, M, W, G, F x V)), so where the speed floor binds the answer moves smoothly.
+    """
+    a = stack.assumptions
+    shape = (
+        len(floors),
+        *np.broadcast_shapes(hw.memory_bytes.shape, model.layers.shape, traffic[0].shape, groups.shape),
+    )
+    floor = np.asarray(floors, dtype=float).reshape((-1,) + (1,) * (len(shape) - 1))
+    lo, hi = np.ones(shape), np.full(shape, float(a.engine_batch_cap))
+    args = (traffic, groups, weight_bytes, kv_bytes, stack.eff, stack.maturity, moe_settings(a))
+    fresh_per_output = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate) / traffic.output_tokens
+    for _ in range(int(np.ceil(np.log2(a.engine_batch_cap))) + 1):
+        mid = np.where(lo < hi, np.floor((lo + hi + 1) / 2), lo)
+        tpot = iteration_seconds(model, hw, mid, mid * fresh_per_output, *args)[0]  # serve's TPOT, nothing else
+        fast = 1.0 / tpot >= floor
+        lo, hi = np.where((lo < hi) & fast, mid, lo), np.where((lo < hi) & ~fast, mid - 1, hi)
+    found = lo[..., 0]  # (F, V, M, W, G)
+    return np.moveaxis(found.reshape(-1, *found.shape[2:]), 0, -1)[None]
+
+
+def _mode(search, decode_only: bool, model, traffic, floors, stack: RackStack, weight_bytes, kv_bytes, step) -> dict:
+    """One mode's best points: over the concurrency grid and over each cell's capacity and speed limits."""
     m = model.along(1, 5)
     t = Traffic(*(np.asarray(x, dtype=float).reshape(1, 1, -1, 1, 1) for x in traffic))
     hw = hardware_variants(stack.hw, step, 5)
     grid = concurrency_grid(float(stack.assumptions.engine_batch_cap)).reshape(1, 1, 1, 1, -1)
     groups = group_sizes(stack.gpus, float(stack.hw.scaleup_domain_size[0])).reshape(1, 1, 1, -1, 1)
-    limit = capacity_limits(m, hw, t, groups, weight_bytes, kv_bytes, stack)
+    speed_traffic = t._replace(prefix_hit_rate=np.ones_like(t.prefix_hit_rate)) if decode_only else t
+    by_capacity = capacity_limits(m, hw, t, groups, weight_bytes, kv_bytes, stack)
+    by_speed = speed_limits(m, hw, speed_traffic, groups, floors, stack, weight_bytes, kv_bytes)
+    lead = np.broadcast_shapes(by_capacity.shape[:-1], by_speed.shape[:-1])
+    full = lambda a: np.broadcast_to(a, (*lead, a.shape[-1]))
+    limits = np.concatenate([full(by_capacity), full(by_speed)], axis=-1)
     on_grid = search(m, t, floors, stack, hw, grid, weight_bytes, kv_bytes)
-    return _better(on_grid, search(m, t, floors, stack, hw, limit, weight_bytes, kv_bytes))
+    return _better(on_grid, search(m, t, floors, stack, hw, limits, weight_bytes, kv_bytes))
 
 
 def rack_grid(
@@ -199,10 +231,11 @@ def rack_grid(
     ``floors`` has F entries, ``model`` M and ``traffic`` arrays W. Returns arrays of shape
     (F, len(VARIANTS), M, W): rack_tokens_per_s (NaN where nothing qualifies), requests,
     group_size, concurrency, per_user_tokens_per_s, disaggregated (bool), prefill_share
-    (fraction of the rack prefilling).
+    (fraction of the rack prefilling), bound (what stops the batch growing: capacity, the
+    engine batch cap, or the speed floor, with a compute- or memory-bound step).
     """
     args = (model, traffic, np.atleast_1d(np.asarray(floors, dtype=float)), stack, weight_bytes, kv_bytes, step)
-    both, split = _mode(colocated, *args), _mode(disaggregated, *args)
+    both, split = _mode(colocated, False, *args), _mode(disaggregated, True, *args)
     use_split = split["score"] > both["score"]
     pick = lambda key: np.where(use_split, split[key], both[key])
     score = pick("score")
@@ -215,6 +248,16 @@ def rack_grid(
         "per_user_tokens_per_s": np.where(found, pick("per_user"), np.nan),
         "disaggregated": found & use_split,
         "prefill_share": np.where(found, pick("prefill_share"), np.nan),
+        "bound": np.select(
+            [
+                ~found,
+                pick("concurrency") >= pick("fit_limit"),
+                pick("concurrency") >= stack.assumptions.engine_batch_cap,
+                pick("compute_bound").astype(bool),
+            ],
+            ["none", "capacity", "engine batch cap", "speed floor, compute-bound"],
+            "speed floor, memory-bound",
+        ),
     }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from hbmcycle.claims.seed import seeds
@@ -56,6 +58,7 @@ def rack_run(analysis: Analysis, inputs: RackInputs) -> RubinInputs:
     model, weights, workload = RACK_REFERENCE
     systems = rubin["system_id"].unique(maintain_order=True).to_list()[:1]
 
+    @functools.cache  # both Rubin claims search the same floors
     def requests_at(floor: float) -> float:
         rows, _ = rack_matrix(inputs, systems, [model], [weights], [workload], [floor])
         return float(rows["requests_in_flight"][0]) if rows.height else float("nan")
