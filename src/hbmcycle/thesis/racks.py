@@ -174,3 +174,41 @@ def capacity_pays(matrix: pl.DataFrame, threshold: float) -> pl.DataFrame:
             pl.len().alias("points"),
         )
     )
+
+
+def elasticities_long(matrix: pl.DataFrame) -> pl.DataFrame:
+    """The rack elasticities one row per point and dimension (capacity, bandwidth), for charting."""
+    return (
+        matrix.drop_nulls(["e_capacity", "e_bandwidth"])
+        .unpivot(
+            index=["system", "speed_floor_tokens_per_s", "model_id", "weights", "workload_id", "bound"],
+            on=["e_capacity", "e_bandwidth"],
+            variable_name="elasticity",
+            value_name="value",
+        )
+        .with_columns(pl.col("elasticity").replace({"e_capacity": "capacity", "e_bandwidth": "bandwidth"}))
+    )
+
+
+def per_mw_table(matrix: pl.DataFrame, floor: float) -> pl.DataFrame:
+    """Tokens/s per MW at a speed floor: one row per rack x model x weights, one column per workload."""
+    at_floor = matrix.filter(
+        (pl.col("speed_floor_tokens_per_s") == floor) & pl.col("tokens_per_s_per_mw").is_not_null()
+    )
+    return at_floor.pivot(
+        "workload_id", index=["system", "model_id", "weights"], values="tokens_per_s_per_mw", maintain_order=True
+    )
+
+
+def bound_summary(matrix: pl.DataFrame) -> pl.DataFrame:
+    """Per speed floor and what bounds the batch: the points and their median elasticities."""
+    return (
+        matrix.drop_nulls("rack_tokens_per_s")
+        .group_by("speed_floor_tokens_per_s", "bound")
+        .agg(
+            pl.len().alias("points"),
+            pl.col("e_capacity").median().alias("median_capacity_elasticity"),
+            pl.col("e_bandwidth").median().alias("median_bandwidth_elasticity"),
+        )
+        .sort("speed_floor_tokens_per_s", "bound")
+    )
