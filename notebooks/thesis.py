@@ -526,7 +526,7 @@ charts.html_table(result.rack_skips, caption="Racks or precisions the engine can
 # %%
 rack_long = thesis_racks.elasticities_long(racks_frame)
 rack_chart = (
-    alt.Chart(rack_long)
+    alt.Chart()
     .mark_point(filled=True, size=45, opacity=0.75)
     .encode(
         x=alt.X("workload_id:N", sort=list(thesis_settings.RACK_WORKLOADS), title=None),
@@ -547,7 +547,7 @@ rack_chart = (
     )
     .properties(width=330, height=200)
 )
-product_law = alt.Chart(pl.DataFrame({"value": [1.0]})).mark_rule(color="#666", strokeDash=[4, 4]).encode(y="value:Q")
+product_law = alt.Chart().mark_rule(color="#666", strokeDash=[4, 4]).encode(y=alt.datum(1.0))
 charts.titled(
     alt.layer(rack_chart, product_law, data=rack_long)
     .facet(
