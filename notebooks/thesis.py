@@ -561,10 +561,12 @@ charts.titled(
 )
 
 # %%
+pays = thesis_racks.capacity_pays(racks_frame, thesis_settings.ELASTICITY_NEAR).sort(
+    "speed_floor_tokens_per_s", "model_id", "workload_id"
+)
+print("\n".join(thesis_racks.where_capacity_pays(pays)))
 charts.html_table(
-    thesis_racks.capacity_pays(racks_frame, thesis_settings.ELASTICITY_NEAR)
-    .sort("speed_floor_tokens_per_s", "model_id", "workload_id")
-    .with_columns(pl.col(pl.Float64).round(2)),
+    pays.with_columns(pl.col(pl.Float64).round(2)),
     caption=f"Where capacity pays (capacity elasticity >= {thesis_settings.ELASTICITY_NEAR:g}), over racks and precisions",
 )
 

@@ -140,3 +140,18 @@ def test_rack_matrix_on_the_shipped_data():
     assert per_mw.height and per_mw["tokens_per_s_per_mw"].to_list() == pytest.approx(
         (per_mw["rack_tokens_per_s"] / 0.120).to_list(), rel=1e-12
     )
+
+
+def test_where_capacity_pays_names_often_and_never():
+    pays = pl.DataFrame(
+        {
+            "speed_floor_tokens_per_s": [20.0, 20.0, 20.0, 100.0],
+            "model_id": ["moe", "dense", "mid", "moe"],
+            "workload_id": ["long", "short", "chat", "long"],
+            "points_capacity_pays": [2, 0, 1, 0],
+            "points": [4, 4, 4, 4],
+        }
+    )
+    twenty, hundred = racks.where_capacity_pays(pays)
+    assert "for moe long; at none for dense short." in twenty  # 2 of 4 is half; 1 of 4 is neither
+    assert "for no model x workload; at none for moe long." in hundred

@@ -212,3 +212,18 @@ def bound_summary(matrix: pl.DataFrame) -> pl.DataFrame:
         )
         .sort("speed_floor_tokens_per_s", "bound")
     )
+
+
+def where_capacity_pays(pays: pl.DataFrame) -> list[str]:
+    """One sentence per speed floor from :func:`capacity_pays`: the model x workload pairs where capacity pays
+    at at least half of their rack points, and those where it pays at none."""
+    sentences = []
+    for (floor,), group in pays.group_by("speed_floor_tokens_per_s", maintain_order=True):
+        label = lambda frame: ", ".join(f"{r['model_id']} {r['workload_id']}" for r in frame.iter_rows(named=True))
+        often = group.filter(pl.col("points_capacity_pays") * 2 >= pl.col("points"))
+        never = group.filter(pl.col("points_capacity_pays") == 0)
+        sentences.append(
+            f"At >= {floor:g} tokens/s/user capacity pays at half or more of the rack points for "
+            f"{label(often) or 'no model x workload'}; at none for {label(never) or 'no model x workload'}."
+        )
+    return sentences
