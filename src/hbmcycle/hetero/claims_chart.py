@@ -127,6 +127,23 @@ class ChartModel:
         return number(points["per_user_tokens_per_s"].max()), number(fast["sequences"].max()) if fast.height else 0.0
 
 
+def speed_curves(model: ChartModel, levels, context: float, stack: str, hop_us: float) -> pl.DataFrame:
+    """Best tokens/s per MW at >= each per-user speed level, for AFD and every GPU-only rack.
+
+    Columns: system, level (tokens/s per user), tokens_per_s_per_mw (the best among points at
+    least that fast); a system with no point at a level has no row there.
+    """
+    points = model.afd_points(context, stack, hop_us)
+    rows = []
+    for level in levels:
+        rows.append({"system": "Rubin + LPX (AFD)", "level": float(level),
+                     "tokens_per_s_per_mw": rack_afd.best_per_mw(points, level)[0]})  # fmt: skip
+        for gpu in (*BASELINES, model.gpu):
+            per_mw = model.gpu_only(gpu, context, stack, float(level))[0]
+            rows.append({"system": f"{gpu} NVL72", "level": float(level), "tokens_per_s_per_mw": per_mw})
+    return pl.DataFrame(rows).filter(pl.col("tokens_per_s_per_mw") > 0)
+
+
 def _scope(cfg: dict, context: float, hop_us: float, lpu_basis: str) -> str:
     return (
         f"{cfg['in_scope_model']} in {cfg['in_scope_weights']}, {context:,.0f}-token prompts, "
