@@ -61,6 +61,7 @@ def test_chart_claims_are_judged_in_scope_on_shipped_data(use_shipped_db):
         "LPU power (x the proxy's mid)",
         "Blackwell baseline",
         "context",
+        "all-to-all latency of the GPU-only racks, lean stack",
     ):
         assert key in sensitivities
     # the GPU-only Blackwell claim is judged at the chart's scope with the rack-scale serving model

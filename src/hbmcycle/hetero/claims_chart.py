@@ -29,12 +29,14 @@ from hbmcycle.hetero import rack as gpu_rack
 from hbmcycle.hetero import rack_afd
 from hbmcycle.hetero.steps import STACKS, Assumptions
 from hbmcycle.inference import workloads as wl
+from hbmcycle.inference.assumptions import load as serving_assumptions
 from hbmcycle.scalars import number
 
 BASELINES: tuple[str, ...] = ("nvidia_gb200", "nvidia_gb300")
 HOP_GRID_US = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0, 100.0)
 CONTEXT_GRID = np.geomspace(4096, 131072, 6)
 POWER_FACTOR_GRID = np.geomspace(0.1, 10.0, 9)
+ALL_TO_ALL_GRID_US = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
 
 
 def grade_35x(afd_per_mw: float, baseline_per_mw: float, stated: float, within: float) -> str:
@@ -107,15 +109,21 @@ class ChartModel:
             tokens_per_s_per_mw=pl.col("tokens_per_s") / pl.col("power_kw") * 1e3
         )
 
-    def gpu_only(self, accelerator_id: str, context: float, stack: str, speed: float) -> tuple[float, str]:
-        key = (accelerator_id, context, stack, speed)
+    def gpu_only(
+        self, accelerator_id: str, context: float, stack: str, speed: float, all_to_all_us: float | None = None
+    ) -> tuple[float, str]:
+        """Best GPU-only tokens/s per MW at the speed; ``all_to_all_us`` overrides the racks' all-to-all latency."""
+        key = (accelerator_id, context, stack, speed, all_to_all_us)
         if key not in self._gpu:
-            self._gpu[key] = gpu_rack.best_per_mw(self.rack(accelerator_id, context, stack), speed)
+            r = self.rack(accelerator_id, context, stack)
+            if all_to_all_us is not None:
+                r = replace(r, assumed=replace(r.assumed, all_to_all_latency_s=all_to_all_us * 1e-6))
+            self._gpu[key] = gpu_rack.best_per_mw(r, speed)
         return self._gpu[key]
 
-    def ratio_verdict(self, speed, stated, context, stack, hop_us, power_factor, baseline) -> str:
+    def ratio_verdict(self, speed, stated, context, stack, hop_us, power_factor, baseline, all_to_all_us=None) -> str:
         afd, _ = rack_afd.best_per_mw(self.afd_points(context, stack, hop_us, power_factor), speed)
-        base, _ = self.gpu_only(baseline, context, stack, speed)
+        base, _ = self.gpu_only(baseline, context, stack, speed, all_to_all_us)
         return grade_35x(afd, base, stated, self.cfg["ratio_within"])
 
     def peak(self, context: float, stack: str, hop_us: float, speed: float) -> tuple[float, float]:
@@ -167,6 +175,9 @@ def _35x_flips(claim_id, model: ChartModel, base: dict, speed: float, stated: fl
                      POWER_FACTOR_GRID, refine=4),
         choice_flip(claim_id, "Blackwell baseline", baselines, base["baseline"]),
         numeric_flip(claim_id, "context", "tokens", lambda L: judge(context=L), base["context"], CONTEXT_GRID, refine=3),
+        # the GPU-only racks' expert-parallel all-to-all latency caps their speed as the hop caps AFD's
+        numeric_flip(claim_id, "all-to-all latency of the GPU-only racks, lean stack", "us",
+                     lambda t: judge(all_to_all_us=t, stack="lean"), base["all_to_all_us"], ALL_TO_ALL_GRID_US),
     ]  # fmt: skip
 
 
@@ -190,7 +201,7 @@ def evidence_35x(model: ChartModel, base: dict, speed: float) -> str:
     afd, how = rack_afd.best_per_mw(points, speed)
     parts, rates = [f"tokens/s per MW at >= {speed:g} tokens/s/user: Rubin + LPX (AFD) {afd:,.0f} ({how})"], {}
     for gpu in (*BASELINES, model.gpu):
-        rates[gpu], how = model.gpu_only(gpu, base["context"], base["stack"], speed)
+        rates[gpu], how = model.gpu_only(gpu, base["context"], base["stack"], speed, base["all_to_all_us"])
         parts.append(f"{gpu} NVL72 {rates[gpu]:,.0f} ({how})")
     if afd <= 0.0:
         return "; ".join(parts)
@@ -206,7 +217,7 @@ def chart_claims(c, tables) -> tuple[list, list]:
     model = ChartModel(tables, cfg, c.s.assumptions, c.s.gpu.accelerator_id, c.s.lpu.accelerator_id)
     hop_us = c.s.assumptions.hop_latency_s * 1e6
     base = {"context": cfg["in_scope_context"], "stack": "calibrated", "hop_us": hop_us, "power_factor": 1.0,
-            "baseline": cfg["baseline_gpu"]}  # fmt: skip
+            "baseline": cfg["baseline_gpu"], "all_to_all_us": serving_assumptions().all_to_all_latency_s * 1e6}  # fmt: skip
     speed = seeds["blackwell_400_500_small_batch"].value  # the 35x is stated "at 400 tokens/s"
     fast, useful = seeds["rubin_lpx_peak_1000"].value, cfg["useful_batch"]
     scope = _scope(cfg, base["context"], hop_us, f"proxy, {c.s.lpu.basis}")
