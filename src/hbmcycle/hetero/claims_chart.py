@@ -37,6 +37,7 @@ HOP_GRID_US = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 7.5, 10.0, 15.0, 20.0, 30.0, 50.0, 
 CONTEXT_GRID = np.geomspace(4096, 131072, 6)
 POWER_FACTOR_GRID = np.geomspace(0.1, 10.0, 9)
 ALL_TO_ALL_GRID_US = (0.0, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0)
+REFINE = 4  # bisection steps between grid values: a flip point to 1/16 of its grid interval (keeps the report fast)
 
 
 def grade_35x(afd_per_mw: float, baseline_per_mw: float, stated: float, within: float) -> str:
@@ -162,22 +163,31 @@ def _scope(cfg: dict, context: float, hop_us: float, lpu_basis: str) -> str:
     )
 
 
+def _common_flips(claim_id, judge, base: dict) -> list:
+    """Hop latency on both stacks, the stack itself and the context: the inputs both chart claims turn on."""
+    stacks = {stack: judge(stack=stack) for stack in STACKS}
+    hop = lambda stack: lambda h: judge(hop_us=h, stack=stack)
+    return [
+        numeric_flip(claim_id, "hop latency (one way)", "us", hop(base["stack"]), base["hop_us"], HOP_GRID_US, REFINE),
+        choice_flip(claim_id, "serving stack", stacks, base["stack"]),
+        numeric_flip(claim_id, "hop latency (one way), lean stack", "us", hop("lean"), base["hop_us"], HOP_GRID_US,
+                     REFINE),
+        numeric_flip(claim_id, "context", "tokens", lambda L: judge(context=L), base["context"], CONTEXT_GRID, refine=3),
+    ]  # fmt: skip
+
+
 def _35x_flips(claim_id, model: ChartModel, base: dict, speed: float, stated: float) -> list:
     judge = lambda **over: model.ratio_verdict(speed, stated, **{**base, **over})
-    stacks = {stack: judge(stack=stack) for stack in STACKS}
     baselines = {b: judge(baseline=b) for b in BASELINES}
     return [
-        numeric_flip(claim_id, "hop latency (one way)", "us", lambda h: judge(hop_us=h), base["hop_us"], HOP_GRID_US),
-        choice_flip(claim_id, "serving stack", stacks, base["stack"]),
-        numeric_flip(claim_id, "hop latency (one way), lean stack", "us", lambda h: judge(hop_us=h, stack="lean"),
-                     base["hop_us"], HOP_GRID_US),
+        *_common_flips(claim_id, judge, base),
         numeric_flip(claim_id, "LPU power (x the proxy's mid)", "", lambda f: judge(power_factor=f), 1.0,
-                     POWER_FACTOR_GRID, refine=4),
+                     POWER_FACTOR_GRID, REFINE),
         choice_flip(claim_id, "Blackwell baseline", baselines, base["baseline"]),
-        numeric_flip(claim_id, "context", "tokens", lambda L: judge(context=L), base["context"], CONTEXT_GRID, refine=3),
         # the GPU-only racks' expert-parallel all-to-all latency caps their speed as the hop caps AFD's
         numeric_flip(claim_id, "all-to-all latency of the GPU-only racks, lean stack", "us",
-                     lambda t: judge(all_to_all_us=t, stack="lean"), base["all_to_all_us"], ALL_TO_ALL_GRID_US),
+                     lambda t: judge(all_to_all_us=t, stack="lean"), base["all_to_all_us"], ALL_TO_ALL_GRID_US,
+                     REFINE),
     ]  # fmt: skip
 
 
@@ -185,14 +195,7 @@ def _1000_flips(claim_id, model: ChartModel, base: dict, speed: float, useful: f
     def judge(context=base["context"], stack=base["stack"], hop_us=base["hop_us"]):
         return grade_1000(*model.peak(context, stack, hop_us, speed), speed, useful)
 
-    stacks = {stack: judge(stack=stack) for stack in STACKS}
-    return [
-        numeric_flip(claim_id, "hop latency (one way)", "us", lambda h: judge(hop_us=h), base["hop_us"], HOP_GRID_US),
-        choice_flip(claim_id, "serving stack", stacks, base["stack"]),
-        numeric_flip(claim_id, "hop latency (one way), lean stack", "us", lambda h: judge(hop_us=h, stack="lean"),
-                     base["hop_us"], HOP_GRID_US),
-        numeric_flip(claim_id, "context", "tokens", lambda L: judge(context=L), base["context"], CONTEXT_GRID, refine=3),
-    ]  # fmt: skip
+    return _common_flips(claim_id, judge, base)
 
 
 def evidence_35x(model: ChartModel, base: dict, speed: float) -> str:
@@ -226,9 +229,13 @@ def chart_claims(c, tables) -> tuple[list, list]:
     peak, requests = model.peak(base["context"], base["stack"], hop_us, fast)
     stated = seeds["rubin_lpx_35x_at_400"].value
     verdicts = {"35x": model.ratio_verdict(speed, stated, **base), "1000": grade_1000(peak, requests, fast, useful)}
+    lean = {**base, "stack": "lean"}  # the sensitivity's figures beside the verdict's
+    lean_peak, lean_requests = model.peak(lean["context"], "lean", hop_us, fast)
+    peak_text = "AFD peak {:,.0f} tokens/s/user, {:,.0f} requests in flight at >= {:,.0f} tokens/s/user"
     evidence = {
-        "35x": evidence_35x(model, base, speed),
-        "1000": f"AFD peak {peak:,.0f} tokens/s/user; {requests:,.0f} requests in flight at >= {fast:,.0f} tokens/s/user",
+        "35x": f"calibrated stack: {evidence_35x(model, base, speed)} | lean stack: {evidence_35x(model, lean, speed)}",
+        "1000": f"calibrated stack: {peak_text.format(peak, requests, fast)} | "
+        f"lean stack: {peak_text.format(lean_peak, lean_requests, fast)}",
     }
     thresholds = {
         "35x": f"AFD / {cfg['baseline_gpu']} NVL72 tokens/s per MW within x{cfg['ratio_within']:g} of the stated ratio "
