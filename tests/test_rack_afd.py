@@ -158,3 +158,34 @@ def test_best_per_mw_says_when_nothing_reaches_the_speed(system):
     assert value == 0.0 and "no AFD configuration reaches" in how
     value, how = rack_afd.best_per_mw(points, 50.0)
     assert value == points.filter(pl.col("per_user_tokens_per_s") >= 50.0)["tokens_per_s_per_mw"].max()
+
+
+@pytest.fixture
+def chart(use_shipped_db):
+    from hbmcycle.hetero.claims_chart import ChartModel
+    from hbmcycle.hetero.scenario import read_tables
+
+    return ChartModel(read_tables(), settings(), Assumptions(), "nvidia_rubin", "groq_lp30")
+
+
+def test_lpu_power_factor_scales_only_the_lpus_power(chart):
+    context = settings()["in_scope_context"]
+    base = chart.afd_points(context, "lean", 5.0)
+    doubled = chart.afd_points(context, "lean", 5.0, power_factor=2.0)
+    lpu_kw = chart._afd[(context, "lean", 5.0)][0].lpu_kw
+    assert (doubled["power_kw"] - base["power_kw"] - base["lpus"] * lpu_kw).abs().max() < 1e-9
+    assert (doubled["tokens_per_s_per_mw"] < base["tokens_per_s_per_mw"]).all()
+
+
+def test_speed_curves_keep_only_systems_that_reach_each_speed(chart):
+    from hbmcycle.hetero.claims_chart import speed_curves
+
+    context = settings()["in_scope_context"]
+    curves = speed_curves(chart, [50.0, 400.0, 1e6], context, "lean", 5.0)
+    assert curves.filter(pl.col("level") == 1e6).height == 0  # nothing serves a million tokens/s per user
+    afd = curves.filter((pl.col("system") == "Rubin + LPX (AFD)") & (pl.col("level") == 50.0))
+    assert afd["tokens_per_s_per_mw"][0] == rack_afd.best_per_mw(chart.afd_points(context, "lean", 5.0), 50.0)[0]
+    # throughput per MW can only fall as the speed floor rises
+    for _, rows in curves.group_by("system"):
+        per_mw = rows.sort("level")["tokens_per_s_per_mw"].to_numpy()
+        assert (np.diff(per_mw) <= 1e-9).all()

@@ -30,8 +30,10 @@ highest prefill utilisation ``rho`` it tries (the chart claims set no TTFT limit
 
 ``p_gpu`` is rack power / GPUs (``systems``); ``p_lpu`` the LP30's power proxy
 (:func:`hbmcycle.hetero.economics.chip_power_kw`: no LP30 or LPX power is published), mid of its
-range, and ``f`` a sensitivity factor on it. Not modelled: communication inside the LPX pool
-(each token goes straight to the chips holding its experts) and the GPU's NIC contention beyond ``link``.
+range, and ``f`` a sensitivity factor on it. Both pools pay the engine's fitted per-layer
+overhead ``t_layer0`` (fitted on GPU engines; a statically scheduled LPU may pay less: the lean
+stack's overheads are the sensitivity). Not modelled: communication inside the LPX pool (each
+token goes straight to the chips holding its experts) and the GPU's NIC contention beyond ``link``.
 """
 
 from __future__ import annotations
