@@ -75,7 +75,7 @@ def law_claim(a: Analysis, seed: Seed, matrix_span: str):
     n_for, n_against, n, text = _measured_regressions(a)
     thesis_err, bw_err, pairs = natural_errors(a.natural)
     closer = None if not pairs else bool(thesis_err <= bw_err)
-    confounded = a.natural.filter(pl.col("kind") == "confounded")["pair"].unique().to_list()
+    confounded = a.natural.filter(pl.col("kind") == "confounded")["pair"].unique(maintain_order=True).to_list()
     model = a.elasticities.filter(
         pl.col("dataset").str.starts_with("(b)") & (pl.col("form") == "joint") & (pl.col("term") == "size")
     ).head(1)
