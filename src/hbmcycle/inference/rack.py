@@ -34,7 +34,7 @@ import polars as pl
 
 from hbmcycle.inference.architecture import ModelArrays
 from hbmcycle.inference.assumptions import Assumptions
-from hbmcycle.inference.disaggregation import PREFILL_UTILISATIONS
+from hbmcycle.inference.disaggregation import PREFILL_UTILISATIONS, prefill_per_decode, prefill_rate_per_accelerator
 from hbmcycle.inference.hardware import HardwareArrays, hardware_arrays, usable_group
 from hbmcycle.inference.serving import Traffic, iteration_seconds, max_concurrency, serve
 from hbmcycle.inference.step_time import Efficiency
@@ -156,9 +156,8 @@ def disaggregated(model, traffic: Traffic, floors, stack: RackStack, hw, conc, w
         model, hw, decode_traffic, conc, groups, weight_bytes, kv_bytes, stack.eff, stack.maturity, chunk, moe
     )
     args = (traffic, groups, weight_bytes, kv_bytes, stack.eff, stack.maturity, moe)
-    t_chunk = iteration_seconds(model, hw, 0.0, chunk, *args)[0]
-    fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
-    ratio = decode.tokens_per_s_per_accelerator * fresh / traffic.output_tokens / (rho * chunk / (groups * t_chunk))
+    _, prefill_rate = prefill_rate_per_accelerator(model, hw, chunk, *args)
+    ratio = prefill_per_decode(decode.tokens_per_s_per_accelerator, traffic, rho, prefill_rate)
     per_acc = decode.tokens_per_s_per_accelerator / (1.0 + ratio)
     ok = (conc <= decode.max_concurrency) & (conc <= float(a.engine_batch_cap)) & usable_group(hw, groups)
     ok &= np.isfinite(per_acc)
