@@ -76,16 +76,12 @@ class ChartModel:
     _afd: dict = field(default_factory=dict)
     _gpu: dict = field(default_factory=dict)
     _racks: dict = field(default_factory=dict)
-    _effs: dict = field(default_factory=dict)
 
     def rack(self, accelerator_id: str, context: float, stack: str) -> gpu_rack.Rack:
-        """The rack at another context and stack (read from the tables once per accelerator)."""
-        if accelerator_id not in self._racks:
-            self._racks[accelerator_id] = gpu_rack.rack(self.tables, accelerator_id, self.cfg, context, stack)
-        r = self._racks[accelerator_id]
-        if stack not in self._effs:
-            self._effs[stack] = gpu_rack.engine_efficiency(stack, r.assumed)
-        return replace(r, spec=wl.custom(context, r.spec.output_tokens), eff=self._effs[stack])
+        """The rack at another context (read from the tables once per accelerator and stack)."""
+        if (accelerator_id, stack) not in self._racks:
+            self._racks[accelerator_id, stack] = gpu_rack.rack(self.tables, accelerator_id, self.cfg, context, stack)
+        return replace(self._racks[accelerator_id, stack], spec=wl.custom(context, self.cfg["in_scope_output_tokens"]))
 
     def afd(self, context: float, stack: str, hop_us: float) -> pl.DataFrame:
         key = (context, stack, hop_us)
@@ -110,21 +106,38 @@ class ChartModel:
             tokens_per_s_per_mw=pl.col("tokens_per_s") / pl.col("power_kw") * 1e3
         )
 
+    def _gpu_rack(self, accelerator_id: str, context: float, stack: str, all_to_all_us: float | None):
+        """The rack (``all_to_all_us`` overriding its all-to-all latency) and its {speed: (per MW, how)} cache."""
+        r = self.rack(accelerator_id, context, stack)
+        if all_to_all_us is not None:
+            r = r.with_stack(assumptions=replace(r.assumed, all_to_all_latency_s=all_to_all_us * 1e-6))
+        return r, self._gpu.setdefault((accelerator_id, float(context), stack, r.assumed.all_to_all_latency_s), {})
+
     def gpu_only(
-        self, accelerator_id: str, context: float, stack: str, speed: float, all_to_all_us: float | None = None
-    ) -> tuple[float, str]:
-        """Best GPU-only tokens/s per MW at the speed; ``all_to_all_us`` overrides the racks' all-to-all latency."""
-        key = (accelerator_id, context, stack, speed, all_to_all_us)
-        if key not in self._gpu:
-            r = self.rack(accelerator_id, context, stack)
-            if all_to_all_us is not None:
-                r = replace(r, assumed=replace(r.assumed, all_to_all_latency_s=all_to_all_us * 1e-6))
-            self._gpu[key] = gpu_rack.best_per_mw(r, speed)
-        return self._gpu[key]
+        self, accelerator_id: str, context: float, stack: str, speeds, all_to_all_us: float | None = None
+    ) -> list[tuple[float, str]]:
+        """Best GPU-only (tokens/s per MW, how) at each speed; ``all_to_all_us`` overrides the racks' all-to-all latency.
+
+        The speeds not evaluated yet for this rack, context and stack are evaluated in one
+        :func:`hbmcycle.inference.rack.rack_grid` call.
+        """
+        r, done = self._gpu_rack(accelerator_id, context, stack, all_to_all_us)
+        missing = [speed for speed in dict.fromkeys(map(float, speeds)) if speed not in done]
+        if missing:
+            done.update(zip(missing, gpu_rack.best_per_mw(r, missing), strict=True))
+        return [done[float(speed)] for speed in speeds]
+
+    def prefetch_contexts(self, accelerator_id: str, contexts, stack: str, speed: float, all_to_all_us=None) -> None:
+        """Evaluate :meth:`gpu_only` at one speed for many contexts in one rack search (a flip search's grid)."""
+        r, _ = self._gpu_rack(accelerator_id, contexts[0], stack, all_to_all_us)
+        points = gpu_rack.best_points_at_contexts(r, speed, contexts)
+        for context, point in zip(contexts, points, strict=True):
+            _, done = self._gpu_rack(accelerator_id, context, stack, all_to_all_us)
+            done[float(speed)] = gpu_rack.per_mw(r, speed, point)
 
     def ratio_verdict(self, speed, stated, context, stack, hop_us, power_factor, baseline, all_to_all_us=None) -> str:
         afd, _ = rack_afd.best_per_mw(self.afd_points(context, stack, hop_us, power_factor), speed)
-        base, _ = self.gpu_only(baseline, context, stack, speed, all_to_all_us)
+        ((base, _),) = self.gpu_only(baseline, context, stack, [speed], all_to_all_us)
         return grade_35x(afd, base, stated, self.cfg["ratio_within"])
 
     def peak(self, context: float, stack: str, hop_us: float, speed: float) -> tuple[float, float]:
@@ -143,12 +156,10 @@ def speed_curves(model: ChartModel, levels, context: float, stack: str, hop_us: 
     least that fast); a system with no point at a level has no row there.
     """
     points = model.afd_points(context, stack, hop_us)
-    rows = []
-    for level in levels:
-        rows.append({"system": "Rubin + LPX (AFD)", "level": float(level),
-                     "tokens_per_s_per_mw": rack_afd.best_per_mw(points, level)[0]})  # fmt: skip
-        for gpu in (*BASELINES, model.gpu):
-            per_mw = model.gpu_only(gpu, context, stack, float(level))[0]
+    rows = [{"system": "Rubin + LPX (AFD)", "level": float(level),
+             "tokens_per_s_per_mw": rack_afd.best_per_mw(points, level)[0]} for level in levels]  # fmt: skip
+    for gpu in (*BASELINES, model.gpu):
+        for level, (per_mw, _) in zip(levels, model.gpu_only(gpu, context, stack, levels), strict=True):
             rows.append({"system": f"{gpu} NVL72", "level": float(level), "tokens_per_s_per_mw": per_mw})
     return pl.DataFrame(rows).filter(pl.col("tokens_per_s_per_mw") > 0)
 
@@ -178,6 +189,9 @@ def _common_flips(claim_id, judge, base: dict) -> list:
 
 def _35x_flips(claim_id, model: ChartModel, base: dict, speed: float, stated: float) -> list:
     judge = lambda **over: model.ratio_verdict(speed, stated, **{**base, **over})
+    model.prefetch_contexts(
+        base["baseline"], [*CONTEXT_GRID, base["context"]], base["stack"], speed, base["all_to_all_us"]
+    )
     baselines = {b: judge(baseline=b) for b in BASELINES}
     return [
         *_common_flips(claim_id, judge, base),
@@ -204,7 +218,7 @@ def evidence_35x(model: ChartModel, base: dict, speed: float) -> str:
     afd, how = rack_afd.best_per_mw(points, speed)
     parts, rates = [f"tokens/s per MW at >= {speed:g} tokens/s/user: Rubin + LPX (AFD) {afd:,.0f} ({how})"], {}
     for gpu in (*BASELINES, model.gpu):
-        rates[gpu], how = model.gpu_only(gpu, base["context"], base["stack"], speed, base["all_to_all_us"])
+        ((rates[gpu], how),) = model.gpu_only(gpu, base["context"], base["stack"], [speed], base["all_to_all_us"])
         parts.append(f"{gpu} NVL72 {rates[gpu]:,.0f} ({how})")
     if afd <= 0.0:
         return "; ".join(parts)

@@ -16,31 +16,16 @@ import numpy as np
 from hbmcycle import verdicts as v
 from hbmcycle.claims.flips import choice_flip, numeric_flip, would_change
 from hbmcycle.claims.seed import judged
-from hbmcycle.hetero.rack import best_points, rack, single_request_speed
+from hbmcycle.hetero.rack import Rack, best_points, best_points_at_contexts, describe, rack, single_request_speed
 from hbmcycle.hetero.steps import STACKS
 
 
-def rack_requests(
-    tables, accelerator_id: str, cfg: dict, min_speed: float, context: float, stack: str = "calibrated"
-) -> tuple[float, str]:
-    """Most requests in flight on one rack at >= ``min_speed`` tokens/s per user, and how (0 if none qualifies).
-
-    ``stack`` "lean" swaps the fitted overheads for the lean stack's (a sensitivity).
-    """
-    r = rack(tables, accelerator_id, cfg, context, stack)
-    peak = single_request_speed(r)
-    best, how = 0.0, f"no configuration reaches the speed; one request alone gets {peak:,.0f} tokens/s/user"
-    for label, point in best_points(r, min_speed).items():
-        requests = point["concurrency"] * r.gpus / point["group_size"]
-        if label == "disaggregated":  # the prefill pool takes part of the rack
-            requests /= 1.0 + point["prefill_per_decode_accelerator"]
-        if requests > best:
-            best = requests
-            how = (
-                f"{label}, groups of {point['group_size']}, {point['concurrency']} sequences each at "
-                f"{point['per_user_tokens_per_s']:,.0f} tokens/s/user"
-            )
-    return best, how
+def rack_requests(r: Rack, point: dict) -> tuple[float, str]:
+    """Requests in flight at a best rack point (:func:`hbmcycle.inference.rack.rack_grid`'s), and how (0 if none)."""
+    if not point["requests"] > 0:
+        fastest = single_request_speed(r)
+        return 0.0, f"no configuration reaches the speed; one request alone gets at most {fastest:,.0f} tokens/s/user"
+    return point["requests"], describe(point)
 
 
 def grade_handful(requests: float, handful: float) -> str:
@@ -55,11 +40,19 @@ def blackwell_claims(c, tables) -> tuple[list, list]:
     cfg, seeds = c.cfg, c.seeds
     gpu = c.s.baseline_gpu.accelerator_id
     speed, context, handful = seeds["blackwell_400_500_small_batch"].value, cfg["in_scope_context"], cfg["handful"]
-    requests, how = rack_requests(tables, gpu, cfg, speed, context)
-    judge = lambda L: grade_handful(rack_requests(tables, gpu, cfg, speed, L)[0], handful)
-    stacks = {
-        stack: grade_handful(rack_requests(tables, gpu, cfg, speed, context, stack)[0], handful) for stack in STACKS
-    }
+    racks = {stack: rack(tables, gpu, cfg, context, stack) for stack in STACKS}  # "lean": the lean stack's overheads
+    contexts = [float(L) for L in np.geomspace(1024, 131072, 8)]
+    tried = [*contexts, float(context)]  # the flip grid and the base, in one rack search
+    found = dict(zip(tried, best_points_at_contexts(racks["calibrated"], speed, tried), strict=True))
+
+    def judge(L: float) -> str:
+        if L not in found:
+            (found[L],) = best_points_at_contexts(racks["calibrated"], speed, [L])
+        return grade_handful(found[L]["requests"], handful)
+
+    requests, how = rack_requests(racks["calibrated"], found[float(context)])
+    at_base = {s: found[float(context)] if s == "calibrated" else best_points(r, [speed])[0] for s, r in racks.items()}
+    stacks = {stack: grade_handful(point["requests"], handful) for stack, point in at_base.items()}
     flips = [
         numeric_flip(
             "blackwell_400_500_small_batch",
@@ -67,7 +60,7 @@ def blackwell_claims(c, tables) -> tuple[list, list]:
             "tokens",
             judge,
             context,
-            np.geomspace(1024, 131072, 8),
+            contexts,
             refine=3,
         ),
         choice_flip("blackwell_400_500_small_batch", "serving stack", stacks, "calibrated"),

@@ -199,8 +199,14 @@ def speed_limits(model, hw, traffic: Traffic, groups, floors, stack: RackStack, 
     return np.moveaxis(found.reshape(-1, *found.shape[2:]), 0, -1)[None]
 
 
-def _mode(search, decode_only: bool, model, traffic, floors, stack: RackStack, weight_bytes, kv_bytes, step) -> dict:
-    """One mode's best points: over the concurrency grid and over each cell's capacity and speed limits."""
+def _mode(
+    search, decode_only: bool, model, traffic, floors, stack: RackStack, weight_bytes, kv_bytes, step, base_only: bool
+) -> dict:
+    """One mode's best points: over the concurrency grid and over each cell's capacity and speed limits.
+
+    ``base_only`` evaluates the base hardware alone, still on every variant's limits (the same
+    candidates, so the same answer as the base row of the full grid, at a fifth of the work).
+    """
     m = model.along(1, 5)
     t = Traffic(*(np.asarray(x, dtype=float).reshape(1, 1, -1, 1, 1) for x in traffic))
     hw = hardware_variants(stack.hw, step, 5)
@@ -212,6 +218,8 @@ def _mode(search, decode_only: bool, model, traffic, floors, stack: RackStack, w
     lead = np.broadcast_shapes(by_capacity.shape[:-1], by_speed.shape[:-1])
     full = lambda a: np.broadcast_to(a, (*lead, a.shape[-1]))
     limits = np.concatenate([full(by_capacity), full(by_speed)], axis=-1)
+    if base_only:
+        hw = HardwareArrays(**{f.name: getattr(hw, f.name)[:1] for f in fields(hw)})
     on_grid = search(m, t, floors, stack, hw, grid, weight_bytes, kv_bytes)
     return _better(on_grid, search(m, t, floors, stack, hw, limits, weight_bytes, kv_bytes))
 
@@ -224,6 +232,7 @@ def rack_grid(
     weight_bytes: float,
     kv_bytes: float,
     step: float = 0.1,
+    base_only: bool = False,
 ) -> dict[str, np.ndarray]:
     """Best rack point per (floor, variant, model, workload) with every user at >= the floor (tokens/s): the better mode.
 
@@ -231,9 +240,11 @@ def rack_grid(
     (F, len(VARIANTS), M, W): rack_tokens_per_s (NaN where nothing qualifies), requests,
     group_size, concurrency, per_user_tokens_per_s, disaggregated (bool), prefill_share
     (fraction of the rack prefilling), bound (what stops the batch growing: capacity, the
-    engine batch cap, or the speed floor, with a compute- or memory-bound step).
+    engine batch cap, or the speed floor, with a compute- or memory-bound step). ``base_only``:
+    the variant axis holds the base hardware alone (no elasticities; the same base points).
     """
-    args = (model, traffic, np.atleast_1d(np.asarray(floors, dtype=float)), stack, weight_bytes, kv_bytes, step)
+    floors = np.atleast_1d(np.asarray(floors, dtype=float))
+    args = (model, traffic, floors, stack, weight_bytes, kv_bytes, step, base_only)
     both, split = _mode(colocated, False, *args), _mode(disaggregated, True, *args)
     use_split = split["score"] > both["score"]
     pick = lambda key: np.where(use_split, split[key], both[key])
@@ -258,6 +269,43 @@ def rack_grid(
             "speed floor, memory-bound",
         ),
     }
+
+
+def base_points(
+    model: ModelArrays, traffic: Traffic, floors, stack: RackStack, weight_bytes: float, kv_bytes: float
+) -> list[list[dict]]:
+    """One model: the :func:`rack_grid` point of the base hardware per floor and workload (``[floor][workload]``).
+
+    The question "the best rack point with every user at >= S tokens/s" has this one answer
+    wherever it is asked (thesis rack matrix, heterogeneous-inference GPU-only baselines).
+    """
+    grid = rack_grid(model, traffic, floors, stack, weight_bytes, kv_bytes, base_only=True)
+    shape = grid["rack_tokens_per_s"].shape
+    return [[{k: a[f, 0, 0, w].item() for k, a in grid.items()} for w in range(shape[3])] for f in range(shape[0])]
+
+
+def single_request_speed(
+    model: ModelArrays, traffic: Traffic, stack: RackStack, weight_bytes: float, kv_bytes: float
+) -> np.ndarray:
+    """Per (model, workload): the fastest one request alone is served on the rack, tokens/s per user (NaN: none fits).
+
+        speed = max over usable groups g of 1 / t_iter(1 running sequence, no prompt tokens, g)
+
+    The decode step of a disaggregated point at concurrency 1 (its prompt prefilled on the
+    prefill pool); a colocated iteration also carries prompt chunks, so it is never faster.
+    Groups where one sequence does not fit are left out.
+    """
+    a = stack.assumptions
+    m = model.along(0, 3)
+    t = Traffic(*(np.asarray(x, dtype=float).reshape(1, -1, 1) for x in traffic))
+    decode_traffic = t._replace(prefix_hit_rate=np.ones_like(t.prefix_hit_rate))
+    groups = group_sizes(stack.gpus, float(stack.hw.scaleup_domain_size[0])).reshape(1, 1, -1)
+    args = (decode_traffic, groups, weight_bytes, kv_bytes, stack.eff, stack.maturity, moe_settings(a))
+    tpot = iteration_seconds(m, stack.hw, 1.0, 0.0, *args)[0]
+    fits = max_concurrency(m, stack.hw, t, groups, weight_bytes, kv_bytes, stack.eff.reserve_fraction) >= 1.0
+    ok = fits & usable_group(stack.hw, groups) & np.isfinite(tpot)
+    speed = np.where(ok, 1.0 / np.where(ok, tpot, 1.0), -np.inf).max(axis=-1)
+    return np.where(np.isfinite(speed), speed, np.nan)
 
 
 def rack_elasticities(rack_tokens_per_s: np.ndarray, step: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
