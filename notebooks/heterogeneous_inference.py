@@ -322,7 +322,8 @@ charts.titled(
 # (`in_scope_*` in `hetero/assumptions.yaml`) on the rack-scale serving model: Rubin + LPX as
 # attention-FFN disaggregation (a Rubin NVL72 decode pool with the KV cache, the routed experts on
 # LP30 chips, a Rubin prefill pool; `hbmcycle.hetero.rack_afd`), the GPU-only NVL72 racks as the
-# best of colocated and prefill-decode disaggregated serving with expert parallelism. Each point is
+# best of colocated and prefill-decode disaggregated serving with expert parallelism
+# (`hbmcycle.inference.rack`, the search of the thesis report's rack matrix). Each point is
 # the most tokens/s per MW among configurations at least that fast per user (prefill GPUs and LPUs
 # counted); a missing point: the system cannot reach that speed. The LPU's power is a proxy (no LP30
 # or LPX figure is published), so the 35x verdict carries an LPU-power sensitivity.
@@ -353,7 +354,7 @@ charts.titled(
     chart_lines + chart_speeds.encode(x="speed:Q"),
     f"Throughput per MW vs per-user speed at the chart's scope ({in_scope['in_scope_model']}, "
     f"{in_scope['in_scope_weights']}, {in_scope['in_scope_context']:,.0f}-token prompts, hop {hop_latency_us:g} us)",
-    "hbmcycle.hetero.rack_afd and hbmcycle.hetero.rack on the serving model; accelerators, systems, llm_models, "
+    "hbmcycle.hetero.rack_afd and hbmcycle.inference.rack on the serving model; accelerators, systems, llm_models, "
     "calibration.json; LPU power a proxy",
 )
 

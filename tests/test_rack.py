@@ -11,7 +11,14 @@ from hbmcycle.inference.architecture import model_arrays
 from hbmcycle.inference.assumptions import load
 from hbmcycle.inference.disaggregation import best_disaggregated
 from hbmcycle.inference.hardware import hardware_arrays
-from hbmcycle.inference.rack import RackStack, rack_elasticities, rack_grid, rack_power_mw
+from hbmcycle.inference.rack import (
+    RackStack,
+    base_points,
+    rack_elasticities,
+    rack_grid,
+    rack_power_mw,
+    single_request_speed,
+)
 from hbmcycle.inference.step_time import Efficiency
 from hbmcycle.inference.system import Limits, best_point
 
@@ -127,3 +134,38 @@ def test_rack_power_from_systems():
     systems = pl.DataFrame({"system_id": ["a", "b"], "rack_power_kw": [120.0, None]})
     assert rack_power_mw(systems, "a") == pytest.approx(0.12)
     assert math.isnan(rack_power_mw(systems, "b")) and math.isnan(rack_power_mw(systems, "c"))
+
+
+def test_base_points_are_the_base_row_of_the_full_grid():
+    """base_only skips the variants' throughput, not their limits: the same candidates, the same points."""
+    accel = toy_accelerators().filter(pl.col("accelerator_id") == "toy_chip")
+    stack = RackStack(hw=hardware_arrays(accel, "bf16"), gpus=8, eff=TRUE, maturity=1.0, assumptions=load())
+    models = model_arrays(toy_models().filter(pl.col("model_id").is_in(["toy-moe", "toy-dense"])))
+    specs = [wl.custom(1000.0, 200.0), wl.custom(8000.0, 1000.0)]
+    traffic = wl.Traffic(*(np.array(c) for c in zip(*(s.traffic() for s in specs), strict=True)))
+    floors = [1.0, 5.0, 50.0]
+    full = rack_grid(models, traffic, floors, stack, 2.0, 1.0)
+    base = rack_grid(models, traffic, floors, stack, 2.0, 1.0, base_only=True)
+    assert base["rack_tokens_per_s"].shape == (3, 1, 2, 2)
+    for key, values in base.items():
+        np.testing.assert_array_equal(values[:, 0], full[key][:, 0])
+    assert np.isfinite(base["rack_tokens_per_s"]).sum() >= 6  # most cells are served: the comparison is not all NaN
+    first = base_points(models.take(np.array([0])), traffic, floors, stack, 2.0, 1.0)  # [floor][workload]
+    got = np.array([[p["rack_tokens_per_s"] for p in row] for row in first])
+    np.testing.assert_array_equal(got, full["rack_tokens_per_s"][:, 0, 0, :])
+
+
+def test_single_request_speed_is_the_closed_form_of_one_sequence_on_one_chip():
+    """One memory-bound chip (no groups): speed = BW / (weights + one sequence's average KV)."""
+    stack = RackStack(
+        hw=hardware_arrays(memory_bound_chip(), "bf16"), gpus=8, eff=IDEAL, maturity=1.0, assumptions=load()
+    )
+    model = model_arrays(toy_models().filter(pl.col("model_id") == "toy-dense"))
+    speed = single_request_speed(model, wl.custom(1000.0, 1000.0).traffic(), stack, 2.0, 2.0)
+    assert speed.shape == (1, 1)
+    assert speed[0, 0] == pytest.approx(1e12 / (WEIGHTS + KV_PER_TOKEN * 1500.0), rel=1e-9)
+    # a model that does not fit the chip has no speed at all
+    small = RackStack(
+        hw=hardware_arrays(memory_bound_chip(gib=10.0), "bf16"), gpus=8, eff=IDEAL, maturity=1.0, assumptions=load()
+    )
+    assert np.isnan(single_request_speed(model, wl.custom(1000.0, 1000.0).traffic(), small, 2.0, 2.0)[0, 0])

@@ -5,7 +5,8 @@ are modelled at that scope on the rack-scale serving model (``hetero/assumptions
 ``in_scope_*``): Rubin + LPX as attention-FFN disaggregation (:mod:`hbmcycle.hetero.rack_afd`:
 a Rubin NVL72 decode pool, the experts on LPX, a GPU prefill pool), the GPU-only racks
 (Blackwell GB200 NVL72 as the chart names, GB300 the alternative, Rubin NVL72 for reference)
-as the best of colocated and prefill-decode disaggregated serving (:mod:`hbmcycle.hetero.rack`).
+as the best of colocated and prefill-decode disaggregated serving (:mod:`hbmcycle.hetero.rack` on
+:func:`hbmcycle.inference.rack.rack_grid`, the thesis rack matrix's search).
 The same calibrated engine constants serve every side; the lean stack is a sensitivity.
 
 * 35x: tokens/s per MW at >= 400 tokens/s per user (the speed the chart quotes), AFD over the

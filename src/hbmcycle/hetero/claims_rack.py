@@ -1,10 +1,13 @@
 """The Blackwell claim judged in scope with the rack-scale serving model (issue 12).
 
 "On Blackwell, at 400-500 tokens/s per user, only a tiny handful of concurrent requests": a
-GPU-only rack, so :mod:`hbmcycle.inference.system` answers it at the chart's scope (a
+GPU-only rack, so :func:`hbmcycle.inference.rack.rack_grid` answers it at the chart's scope (a
 trillion-parameter MoE in FP4 at long context on one NVL72, continuous batching with chunked
 prefill, prefill-decode disaggregation tried, expert-parallel groups within the NVLink domain).
-Requests in flight on the rack = running sequences per group x groups per rack.
+Requests in flight on the rack = running sequences per group x groups per rack (less the prefill
+pool's share when disaggregated), at the rack's best point (the most tokens/s) at the speed.
+Where no point reaches the speed, the evidence names the fastest one request alone can be served
+(:func:`hbmcycle.inference.rack.single_request_speed`).
 """
 
 from __future__ import annotations
