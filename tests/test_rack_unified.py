@@ -81,3 +81,12 @@ def test_lean_stack_is_faster_than_the_calibrated_one(tables):
               for s in ("calibrated", "lean")]  # fmt: skip
     assert speeds[1] > 2 * speeds[0]  # 2 us vs tens of us per layer
     assert np.isfinite(speeds).all()
+
+
+def test_a_rack_moved_to_another_stack_is_the_rack_built_on_it(tables):
+    cfg = settings()
+    lean = gpu_rack.rack(tables, "nvidia_gb300", cfg, 8192.0, "lean")
+    moved = gpu_rack.rack(tables, "nvidia_gb300", cfg, 8192.0).on_stack("lean")
+    assert (
+        moved.eff == lean.eff and moved.eff.layer_overhead_s < gpu_rack.engine_efficiency("calibrated").layer_overhead_s
+    )

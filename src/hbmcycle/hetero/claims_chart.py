@@ -79,9 +79,11 @@ class ChartModel:
     _racks: dict = field(default_factory=dict)
 
     def rack(self, accelerator_id: str, context: float, stack: str) -> gpu_rack.Rack:
-        """The rack at another context (read from the tables once per accelerator and stack)."""
+        """The rack at another context (read from the tables once per accelerator, then once per stack)."""
         if (accelerator_id, stack) not in self._racks:
-            self._racks[accelerator_id, stack] = gpu_rack.rack(self.tables, accelerator_id, self.cfg, context, stack)
+            if accelerator_id not in self._racks:
+                self._racks[accelerator_id] = gpu_rack.rack(self.tables, accelerator_id, self.cfg, context, stack)
+            self._racks[accelerator_id, stack] = self._racks[accelerator_id].on_stack(stack)
         return replace(self._racks[accelerator_id, stack], spec=wl.custom(context, self.cfg["in_scope_output_tokens"]))
 
     def afd(self, context: float, stack: str, hop_us: float) -> pl.DataFrame:

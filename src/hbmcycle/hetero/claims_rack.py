@@ -43,7 +43,8 @@ def blackwell_claims(c, tables) -> tuple[list, list]:
     cfg, seeds = c.cfg, c.seeds
     gpu = c.s.baseline_gpu.accelerator_id
     speed, context, handful = seeds["blackwell_400_500_small_batch"].value, cfg["in_scope_context"], cfg["handful"]
-    racks = {stack: rack(tables, gpu, cfg, context, stack) for stack in STACKS}  # "lean": the lean stack's overheads
+    calibrated = rack(tables, gpu, cfg, context)
+    racks = {stack: calibrated.on_stack(stack) for stack in STACKS}  # "lean": the lean stack's overheads
     contexts = [float(L) for L in np.geomspace(1024, 131072, 8)]
     tried = [*contexts, float(context)]  # the flip grid and the base, in one rack search
     found = dict(zip(tried, best_points_at_contexts(racks["calibrated"], speed, tried), strict=True))

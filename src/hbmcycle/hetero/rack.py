@@ -79,6 +79,10 @@ class Rack:
         """The same rack with :class:`RackStack` fields replaced (``eff``, ``assumptions``)."""
         return replace(self, stack=replace(self.stack, **changes))
 
+    def on_stack(self, stack: str) -> Rack:
+        """The same rack on ``stack``'s engine constants ("lean" or "calibrated"), its memory reserve kept."""
+        return self.with_stack(eff=replace(engine_efficiency(stack), reserve_fraction=self.eff.reserve_fraction))
+
 
 def chip_row(tables, accelerator_id: str) -> pl.DataFrame:
     row = tables.accelerators.filter(pl.col("accelerator_id") == accelerator_id)
