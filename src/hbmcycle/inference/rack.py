@@ -21,7 +21,9 @@ by exp(+-s), so
     e_capacity = [ln T(cap e^s) - ln T(cap e^-s)] / 2s,   e_bandwidth likewise       [dimensionless]
 
 (:func:`hbmcycle.inference.operating.local_elasticities` does the same per GPU; the product
-law "T = capacity x bandwidth" predicts 1 and 1).
+law "T = capacity x bandwidth" predicts 1 and 1). This is the one answer to "the best rack point
+with every user at >= S tokens/s": the thesis rack matrix reads the full grid, the
+heterogeneous-inference GPU-only baselines :func:`base_points` (the base hardware only).
 """
 
 from __future__ import annotations
