@@ -105,6 +105,15 @@ def _imports(source: str, here: str) -> set[str]:
 
 def closure(source: str) -> list[Path]:
     """Every hbmcycle source file reachable by imports from ``source`` (parents' __init__ included)."""
+    return sorted(set(_reachable(source).values()))
+
+
+def imported_modules(source: str) -> list[str]:
+    """The names of the hbmcycle modules reachable by imports from ``source`` (as `closure`, by name)."""
+    return sorted(_reachable(source))
+
+
+def _reachable(source: str) -> dict[str, Path]:
     seen: dict[str, Path] = {}
     todo = list(_imports(source, "hbmcycle"))
     while todo:
@@ -118,7 +127,7 @@ def closure(source: str) -> list[Path]:
         package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
         todo += _module_imports(path, path.stat().st_mtime_ns, package + ".x")
         todo += [".".join(name.split(".")[:i]) for i in range(2, len(name.split(".")))]
-    return sorted(set(seen.values()))
+    return seen
 
 
 def _package_data(files: list[Path]) -> list[Path]:

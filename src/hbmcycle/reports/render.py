@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hbmcycle import paths
-from hbmcycle.reports import files
+from hbmcycle.reports import files, warm
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Rendered first to last; notebooks not listed follow in name order.
@@ -107,6 +107,7 @@ def execute(job: Job) -> Path:
     executed_nb = build / f"{job.target.stem}.ipynb"
     nbformat.write(jupytext.read(job.notebook), source_nb)
     os.environ["HBMCYCLE_REPORT"] = "1"  # the kernel inherits it: charts become live views
+    manager = warm.manager_class()  # a preforked kernel in a render worker, else papermill's own
     try:
         papermill.execute_notebook(
             str(source_nb),
@@ -116,6 +117,7 @@ def execute(job: Job) -> Path:
             progress_bar=False,
             cwd=str(paths.repo_root()),
             extra_arguments=["--IPKernelApp.log_level=ERROR", KERNEL_PRELUDE],
+            **({"kernel_manager_class": manager} if manager else {}),
         )
     except papermill.PapermillExecutionError as exc:
         raise ReportError(

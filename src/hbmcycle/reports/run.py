@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -10,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from hbmcycle import paths
-from hbmcycle.reports import cache, parameters, provenance
+from hbmcycle.reports import cache, parameters, provenance, warm
 from hbmcycle.reports.render import (
     Job,
     Rendered,
@@ -18,8 +17,6 @@ from hbmcycle.reports.render import (
     is_current,
     notebooks,
     read_record,
-    render,
-    skip_iri_grammar,
 )
 
 
@@ -97,19 +94,15 @@ def run(
     # One more worker than cores: a kernel waits on its parent (messages, export) part of the time,
     # so a third render on two cores measured 26 s against 29 s for all five reports.
     workers = max(1, min(workers or (os.cpu_count() or 1) + 1, len(stale)))
+    if not stale:
+        return 0
+    # Workers come from a forkserver that has imported the renderer, the kernel and every module
+    # the notebooks import; each report's kernel is forked from its worker (see `warm`).
+    modules = sorted({m for job in stale for m in cache.imported_modules(job.notebook.read_text(encoding="utf-8"))})
     failed = 0
-    if workers == 1:
-        for job in stale:
-            failed += _finish(job, functools.partial(render, job, force), done)
-        return failed
-    # Import the heavy renderer libraries once here: forked workers inherit them.
-    skip_iri_grammar()
-    import jupytext  # noqa: F401
-    import nbconvert  # noqa: F401
-    import papermill  # noqa: F401
-
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(render, job, force): job for job in stale}
+    state = (dict(os.environ), os.getcwd())
+    with ProcessPoolExecutor(workers, mp_context=warm.context(modules), max_tasks_per_child=1) as pool:
+        futures = {pool.submit(warm.render, job, force, state): job for job in stale}
         for future in as_completed(futures):
             failed += _finish(futures[future], future.result, done)
     return failed
