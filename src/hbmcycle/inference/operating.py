@@ -225,7 +225,7 @@ def modelled_throughput(
     model, hw, weight_bytes, kv_bytes, used = prepare(accelerators, llm_models, workload)
     model = model_override or model
     scalings, n = [{}, *_scalings(0.1)], len(hw)
-    columns: dict[str, list] = {}
+    columns: dict[str, dict] = {}
     for group in ([t for t in targets if t is not None], [t for t in targets if t is None]):
         if not group:
             continue
