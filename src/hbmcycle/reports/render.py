@@ -24,6 +24,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Rendered first to last; notebooks not listed follow in name order.
 ORDER = ["data_atlas", "inference_model", "thesis", "memory_cycle", "heterogeneous_inference"]
 SUMMARY_TAG = "summary"
+BUNDLE_PLACEHOLDER = "/*hbmcycle: vega bundle*/"
 # jsonschema (via altair) imports rfc3987_syntax when installed (jupyter-events pulls it in through
 # jsonschema[format-nongpl]), which builds a Lark grammar at import: about 1 s per kernel for an
 # IRI format check no report uses. Report kernels mark it absent, so jsonschema skips that checker.
@@ -187,9 +188,13 @@ def export(job: Job, executed_nb: Path) -> dict:
     resources = {
         "metadata": {"name": title},
         "hbmcycle_provenance": header_html(job.provenance),
-        "hbmcycle_vega_bundle": vega_bundle(),
+        "hbmcycle_vega_bundle": BUNDLE_PLACEHOLDER,
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
+    # The 0.9 MB bundle goes in after nbconvert, which re-parses its whole page with BeautifulSoup.
+    if body.count(BUNDLE_PLACEHOLDER) != 1:
+        raise ReportError(f"{job.notebook.name}: the page template must hold the Vega bundle placeholder once")
+    body = body.replace(BUNDLE_PLACEHOLDER, vega_bundle())
     files.write_atomic(job.target, body)
     return {"title": title, "summary": summary, "provenance": job.provenance, "fingerprint": job.fingerprint}
 
