@@ -21,6 +21,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@# The reports' inlined Vega bundle depends only on the installed vl-convert: build it with the environment.
+	$(BIN)/python -c 'from hbmcycle.reports.render import vega_bundle; vega_bundle()'
 	@touch $@
 
 install: $(STAMP) ## Create the virtual environment from the lock file

@@ -145,18 +145,31 @@ def summary_first(nb) -> dict | None:
     return None
 
 
-def vega_bundle() -> str:
-    """vl-convert's Vega + Vega-Lite + vega-embed script, built once per vl-convert version and kept on disk."""
+def vega_bundle_paths() -> list[Path]:
+    """Where the bundle is kept, first choice first: with the environment (it depends only on the installed
+    vl-convert, so `make install` builds it and every checkout reuses it), else the build folder."""
     from importlib.metadata import version
 
+    name = f"vega-bundle-{version('vl-convert-python')}.js"
+    return [Path(sys.prefix) / "share" / "hbmcycle" / name, files.build_dir() / name]
+
+
+def vega_bundle() -> str:
+    """vl-convert's Vega + Vega-Lite + vega-embed script, built once per vl-convert version (about 2 s) and kept."""
     import vl_convert
 
-    path = files.build_dir() / f"vega-bundle-{version('vl-convert-python')}.js"
-    if path.exists():
-        return path.read_text(encoding="utf-8")
-    # The stub marks `snippet` required; at run time it defaults to the snippet that sets the globals.
-    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]
-    files.write_atomic(path, bundle)
+    with_env, in_build = vega_bundle_paths()
+    found = next((p for p in (with_env, in_build) if p.exists()), None)
+    if found is not None:
+        bundle = found.read_text(encoding="utf-8")
+    else:  # the stub marks `snippet` required; at run time it defaults to the snippet that sets the globals
+        bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]
+    if found != with_env:
+        try:
+            files.write_atomic(with_env, bundle)
+        except OSError:  # a read-only environment: keep it with the build products instead
+            if found is None:
+                files.write_atomic(in_build, bundle)
     return bundle
 
 

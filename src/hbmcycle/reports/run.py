@@ -17,6 +17,7 @@ from hbmcycle.reports.render import (
     is_current,
     notebooks,
     read_record,
+    vega_bundle,
 )
 
 
@@ -99,6 +100,7 @@ def run(
     # Workers come from a forkserver that has imported the renderer, the kernel and every module
     # the notebooks import; each report's kernel is forked from its worker (see `warm`).
     modules = sorted({m for job in stale for m in cache.imported_modules(job.notebook.read_text(encoding="utf-8"))})
+    vega_bundle()  # built here if missing (a new vl-convert), so the workers do not each build it
     failed = 0
     state = (dict(os.environ), os.getcwd())
     with ProcessPoolExecutor(workers, mp_context=warm.context(modules), max_tasks_per_child=1) as pool:
