@@ -50,8 +50,8 @@ from hbmcycle import charts
 from hbmcycle.claims import registry
 from hbmcycle.claims import table as claims_table
 from hbmcycle.data import db
+from hbmcycle.hetero import claims_chart, economics, speculative, stages, steps
 from hbmcycle.hetero import disaggregation as dis
-from hbmcycle.hetero import economics, speculative, stages, steps
 from hbmcycle.hetero.scenario import Choice, calibrated_efficiency, load_scenario, read_tables
 from hbmcycle.inference.hardware import hardware_arrays
 from hbmcycle.inference.step_time import decode_step
@@ -96,10 +96,9 @@ executive_summary(
 # the threshold and what would change it: each key input searched for the value at which the
 # verdict flips (hop latency, serving stack, price basis, amortisation, acceptance rate, context,
 # batch). NVIDIA's chart claims were made for a trillion-parameter MoE at long context in FP4 on
-# NVL72 racks: the GPU-only Blackwell claim is judged there with the rack-scale serving model
-# (`hbmcycle serve`); the Rubin + LPX claims (35x at 400 tokens/s, 1,000+ tokens/s) need
-# attention-FFN disaggregation in that model and stay "not tested in scope" until then, with the
-# figures of the scenarios tried as evidence.
+# NVL72 racks, and are judged there with the rack-scale serving model (`hbmcycle serve`): the
+# GPU-only Blackwell claim directly, the Rubin + LPX claims (35x at 400 tokens/s, 1,000+ tokens/s)
+# with attention-FFN disaggregation onto LPX in that model (section 3, "NVIDIA's chart at its own scope").
 # `hbmcycle claims --post heterogeneous_inference --json` prints the same records.
 
 # %%
@@ -314,6 +313,60 @@ charts.titled(
     "AFD peak per-user speed vs hop latency (line: GPU only)",
     "hbmcycle.hetero.disaggregation; hop latency is an assumption",
 )
+
+# %% [markdown]
+# ### NVIDIA's chart at its own scope: Rubin + LPX against NVL72 racks
+#
+# The chart claims (35x tokens/s per MW at 400 tokens/s per user, 1,000+ tokens/s) were made for
+# a trillion-parameter MoE at long context in FP4. Here every system serves that workload
+# (`in_scope_*` in `hetero/assumptions.yaml`) on the rack-scale serving model: Rubin + LPX as
+# attention-FFN disaggregation (a Rubin NVL72 decode pool with the KV cache, the routed experts on
+# LP30 chips, a Rubin prefill pool; `hbmcycle.hetero.rack_afd`), the GPU-only NVL72 racks as the
+# best of colocated and prefill-decode disaggregated serving with expert parallelism. Each point is
+# the most tokens/s per MW among configurations at least that fast per user (prefill GPUs and LPUs
+# counted); a missing point: the system cannot reach that speed. The LPU's power is a proxy (no LP30
+# or LPX figure is published), so the 35x verdict carries an LPU-power sensitivity.
+
+# %%
+chart_model = claims_chart.ChartModel(tables, steps.settings(), assumptions, s.gpu.accelerator_id, s.lpu.accelerator_id)
+in_scope = steps.settings()
+chart_levels = [25, 50, 100, 200, 300, 400, 600, 800, 1000, 1300]
+curves = pl.concat(
+    claims_chart.speed_curves(
+        chart_model, chart_levels, in_scope["in_scope_context"], name, hop_latency_us
+    ).with_columns(stack=pl.lit(name))
+    for name in steps.STACKS
+)
+chart_lines = (
+    alt.Chart(curves)
+    .mark_line(point=True)
+    .encode(
+        x=alt.X("level:Q", scale=alt.Scale(type="log"), title="tokens/s per user (at least)"),
+        y=alt.Y("tokens_per_s_per_mw:Q", scale=alt.Scale(type="log"), title="output tokens/s per MW"),
+        color=alt.Color("system:N", title="system"),
+        strokeDash=alt.StrokeDash("stack:N", title="serving stack"),
+        tooltip=["system", "stack", "level", alt.Tooltip("tokens_per_s_per_mw:Q", format=",.0f")],
+    )
+)
+chart_speeds = alt.Chart(pl.DataFrame({"speed": [400.0, 1000.0]})).mark_rule(strokeDash=[2, 2], color="#999")
+charts.titled(
+    chart_lines + chart_speeds.encode(x="speed:Q"),
+    f"Throughput per MW vs per-user speed at the chart's scope ({in_scope['in_scope_model']}, "
+    f"{in_scope['in_scope_weights']}, {in_scope['in_scope_context']:,.0f}-token prompts, hop {hop_latency_us:g} us)",
+    "hbmcycle.hetero.rack_afd and hbmcycle.hetero.rack on the serving model; accelerators, systems, llm_models, "
+    "calibration.json; LPU power a proxy",
+)
+
+# %%
+# tokens/s per MW at a few speeds (an empty cell: that system cannot reach the speed on that stack)
+at_levels = curves.filter(pl.col("level").is_in([100.0, 200.0, 400.0, 1000.0])).pivot(
+    on="system", index=["stack", "level"], values="tokens_per_s_per_mw"
+)
+charts.html_table(at_levels.with_columns(pl.exclude("stack", "level").round(0)))
+
+# %%
+chart_ids = list(claims_chart.CHART_CLAIMS)
+charts.html_table(claims_flips.filter(pl.col("claim_id").is_in(chart_ids[::2])))
 
 # %% [markdown]
 # ## 4. Speculative decoding: an SRAM draft, GPU verification

@@ -62,6 +62,21 @@ def test_market_index_is_the_latest_index_row():
     assert (price.usd_per_hour, price.as_of, price.sources) == (2.5, "2025-05-01", "i2")
 
 
+def test_market_index_takes_the_median_of_a_range_published_on_one_date():
+    low_high = pl.DataFrame(
+        {
+            "date": ["2025-05-01", "2025-07-01", "2025-07-01"],
+            "provider": ["old", "idx low", "idx high"],
+            "accelerator_id": ["gpu"] * 3,
+            "usd_per_gpu_hour": [1.0, 5.0, 7.0],
+            "price_basis": ["market_index"] * 3,
+            "source": ["o", "i", "i"],
+        }
+    )
+    price = basis.market_index(low_high, "gpu")
+    assert (price.usd_per_hour, price.as_of, price.sources) == (6.0, "2025-07-01", "i")
+
+
 def test_on_demand_list_is_the_median_of_the_latest_year():
     price = basis.on_demand_list(rental(), "gpu")
     assert price.usd_per_hour == 5.0  # median of 6 and 4 (2025); 2024's 9 is older

@@ -229,14 +229,14 @@ def test_precision_falls_back_to_a_supported_wider_format():
 def test_analysis_on_the_shipped_data():
     """Integration: the whole analysis runs on the shipped database and yields computed verdicts."""
     tables = db.read_tables(thesis.TABLES)
-    eff = constants.current().efficiency
+    engine = constants.current()
     config = thesis.Config(
         interactivity=(25.0,),
         sensitivity_contexts=(1024, 32768),
         regime_contexts=(1024, 32768),
         regime_speeds=(10, 100),
     )
-    result = thesis.analyse(tables, config, eff)
+    result = thesis.analyse(tables, config, engine.efficiency, engine.maturity)
     allowed = {"holds", "partly holds", "does not hold", "cannot be checked"}
     assert result.verdicts.height == 6 and set(result.verdicts["verdict"]) <= allowed
     assert result.seed_series.height == len(config.generations)

@@ -1,8 +1,8 @@
 """Every seed claim in one list: each judged by the analysis that can judge it, the rest said to be unjudged and why.
 
 :func:`judge` runs the thesis (per-GPU engine, MLPerf evidence, workload matrix), the
-heterogeneous-inference model (the default scenario on the calibrated stack, plus the
-trillion-parameter MoE at long context in FP4 as an attempt at the chart claims' scope) and
+heterogeneous-inference model (the default scenario on the calibrated stack; NVIDIA's chart
+claims at their own scope on the rack-scale serving model, :mod:`hbmcycle.hetero.claims_chart`) and
 the table checks of :mod:`hbmcycle.claims.facts`, and returns one ClaimVerdict per
 ``seed_claims`` row with the sensitivity rows (flip points) behind each ``would_change``.
 """
@@ -58,22 +58,6 @@ def hetero_context(
     return hc.Context(s=s, points=points, seeds=seed_rows, cfg=hetero_settings(), calibrated=calibrated), draft
 
 
-def in_scope_context(
-    tables: Tables, base: Choice, seed_rows: dict[str, Seed], assumptions: dis.Assumptions
-) -> hc.Context | None:
-    """The trillion-parameter MoE at long context in FP4 (tensor parallelism only), or None if it does not fit."""
-    cfg = hetero_settings()
-    choice = replace(
-        base, model=cfg["in_scope_model"], context=cfg["in_scope_context"], weights=cfg["in_scope_weights"]
-    )
-    try:
-        s = load_scenario(choice, tables, assumptions)
-        points, _ = dis.all_points(s)
-    except dis.DoesNotFitError:
-        return None
-    return hc.Context(s=s, points=points, seeds=seed_rows, cfg=cfg, calibrated=s)
-
-
 def judge_hetero(
     tables: Tables,
     seed_rows: dict[str, Seed],
@@ -85,7 +69,6 @@ def judge_hetero(
     assumptions = assumptions or dis.Assumptions()
     c, draft = hetero_context(tables, choice, seed_rows, assumptions)
     h100 = load_scenario(replace(choice, gpu=hetero_settings()["cost_speed_gpu"]), tables, assumptions)
-    extra = in_scope_context(tables, choice, c.seeds, assumptions)
     judges: list[Callable[[], tuple[list, list]]] = [
         lambda: hc.stage_claims(c),
         lambda: hc.sram_claims(c),
@@ -94,7 +77,7 @@ def judge_hetero(
         lambda: hc.lpx_static_claim(c),
         lambda: hc.kv_size_claim(c),
         lambda: speculative_claims(c, draft),
-        lambda: chart_claims(c, {extra.where: extra} if extra else None),
+        lambda: chart_claims(c, tables),
         lambda: blackwell_claims(c, tables),
         lambda: cc.cs3_price_claims(c, tables),
         lambda: cc.wafers_claim(c, tables),
@@ -138,7 +121,7 @@ def thesis_claims(analysis, tables: dict[str, pl.DataFrame]) -> tuple[pl.DataFra
     """The hbm_thesis post's claims from a thesis analysis (the report's own parameters) and the table checks."""
     rows = seeds(tables["seed_claims"])
     found = [*analysis.claims, *facts.all_facts(rows, tables, analysis.config.generations)]
-    return assemble(rows, found, ("hbm_thesis",))
+    return assemble(rows, found, ("hbm_thesis",), analysis.claim_flips)
 
 
 def hetero_claims(
@@ -159,7 +142,7 @@ def judge(post: str | None = None) -> Judgement:
     wanted = POSTS if post is None else (post,)
     frames, flip_frames = [], []
     if "hbm_thesis" in wanted:
-        claims, flips = thesis_claims(analyse(t, Config(), engine.efficiency), t)
+        claims, flips = thesis_claims(analyse(t, Config(), engine.efficiency, engine.maturity), t)
         frames.append(claims)
         flip_frames.append(flips)
     if set(wanted) & set(HETERO_POSTS):

@@ -12,21 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import polars as pl
 
 from hbmcycle import verdicts as v
 from hbmcycle.claims.flips import choice_flip, numeric_flip, would_change
 from hbmcycle.claims.seed import judged
-from hbmcycle.hetero.steps import STACKS, stack_efficiency
-from hbmcycle.inference import constants
-from hbmcycle.inference import workloads as wl
-from hbmcycle.inference.architecture import model_arrays
-from hbmcycle.inference.assumptions import load as serving_assumptions
-from hbmcycle.inference.disaggregation import best_disaggregated
-from hbmcycle.inference.hardware import hardware_arrays
-from hbmcycle.inference.precision import BYTES_PER_ELEMENT
-from hbmcycle.inference.system import Limits, best_point
-from hbmcycle.inference.system_validation import maturity_of
+from hbmcycle.hetero.rack import best_points, rack, single_request_speed
+from hbmcycle.hetero.steps import STACKS
 
 
 def rack_requests(
@@ -36,27 +27,11 @@ def rack_requests(
 
     ``stack`` "lean" swaps the fitted overheads for the lean stack's (a sensitivity).
     """
-    accel = tables.accelerators.filter(pl.col("accelerator_id") == accelerator_id)
-    weights = cfg["in_scope_weights"]
-    hw = hardware_arrays(accel, weights)
-    model = model_arrays(tables.llm_models.filter(pl.col("model_id") == cfg["in_scope_model"]))
-    gpus = int(accel["scaleup_domain_size"][0])
-    assumed = serving_assumptions()
-    fitted = constants.current()
-    key = pl.DataFrame({"maturity_key": [f"{accel['vendor'][0]}/{weights}"], "vendor": [accel["vendor"][0]]})
-    maturity = float(maturity_of(key, fitted.maturity)[0][0])
-    eff = stack_efficiency(fitted.efficiency, stack)
-    eff = eff.__class__(**{**eff.as_dict(), "reserve_fraction": 1.0 - assumed.memory_utilization})
-    spec = wl.custom(context, cfg["in_scope_output_tokens"])
-    args = (model, hw, spec, Limits(min_per_user_tokens_per_s=min_speed), gpus)
-    rest = (BYTES_PER_ELEMENT[weights], BYTES_PER_ELEMENT["fp8"], eff, assumed, maturity)
-    one = best_point(model, hw, spec, Limits(), gpus, *rest, concurrency=1.0)
-    peak = one["per_user_tokens_per_s"] if one else float("nan")
+    r = rack(tables, accelerator_id, cfg, context, stack)
+    peak = single_request_speed(r)
     best, how = 0.0, f"no configuration reaches the speed; one request alone gets {peak:,.0f} tokens/s/user"
-    for label, point in (("colocated", best_point(*args, *rest)), ("disaggregated", best_disaggregated(*args, *rest))):
-        if point is None:
-            continue
-        requests = point["concurrency"] * gpus / point["group_size"]
+    for label, point in best_points(r, min_speed).items():
+        requests = point["concurrency"] * r.gpus / point["group_size"]
         if label == "disaggregated":  # the prefill pool takes part of the rack
             requests /= 1.0 + point["prefill_per_decode_accelerator"]
         if requests > best:

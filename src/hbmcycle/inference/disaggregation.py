@@ -26,6 +26,24 @@ from hbmcycle.inference.system import concurrency_grid, group_sizes, moe_setting
 PREFILL_UTILISATIONS = np.array([0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95])
 
 
+def prefill_rate_per_accelerator(model, hw, chunk, traffic, groups, weight_bytes, kv_bytes, eff, maturity, moe):
+    """(t_chunk s, prompt tokens/s per accelerator) of prefill groups of ``groups`` running chunks of ``chunk`` tokens.
+
+    ``T / (g t_chunk)`` with ``t_chunk`` one iteration of ``T`` prompt tokens and no decodes.
+    """
+    t_chunk = iteration_seconds(model, hw, 0.0, chunk, traffic, groups, weight_bytes, kv_bytes, eff, maturity, moe)[0]
+    return t_chunk, chunk / (groups * t_chunk)
+
+
+def prefill_per_decode(decode_tokens_per_s, traffic, rho, prefill_rate):
+    """Prefill accelerators needed per decode accelerator: ``x = r_d I (1 - h) / O / (rho x prefill rate)``.
+
+    ``decode_tokens_per_s`` is the output rate each decode accelerator (or unit of the pool) keeps up.
+    """
+    fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
+    return decode_tokens_per_s * fresh / traffic.output_tokens / (rho * prefill_rate)
+
+
 def best_disaggregated(model, hw, spec, limits, gpus, weight_bytes, kv_bytes, eff, assumptions, maturity=1.0):
     """Best disaggregated point (dict like :func:`system.best_point`, plus the pool ratio) or None."""
     traffic = spec.traffic()
@@ -37,14 +55,13 @@ def best_disaggregated(model, hw, spec, limits, gpus, weight_bytes, kv_bytes, ef
     moe = moe_settings(assumptions)
     decode = serve(model, hw, decode_traffic, conc, groups, weight_bytes, kv_bytes, eff, maturity, chunk, moe)
     args = (traffic, groups, weight_bytes, kv_bytes, eff, maturity, moe)
-    t_chunk = iteration_seconds(model, hw, 0.0, chunk, *args)[0]
-    prefill_rate = chunk / (groups * t_chunk)
-    fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
-    ratio = decode.tokens_per_s_per_accelerator * fresh / traffic.output_tokens / (rho * prefill_rate)
+    t_chunk, prefill_rate = prefill_rate_per_accelerator(model, hw, chunk, *args)
+    ratio = prefill_per_decode(decode.tokens_per_s_per_accelerator, traffic, rho, prefill_rate)
     per_acc = decode.tokens_per_s_per_accelerator / (1.0 + ratio)
     wait = rho / (2.0 * (1.0 - rho))
     transfer = model.kv_bytes_per_sequence(traffic.input_tokens, kv_bytes)
     transfer = transfer / (groups * assumptions.kv_transfer_bytes_s)
+    fresh = traffic.input_tokens * (1.0 - traffic.prefix_hit_rate)
     fresh_p90 = traffic.input_tokens_p90 * (1.0 - traffic.prefix_hit_rate)
     ttft = np.ceil(fresh / chunk) * t_chunk * (1.0 + wait) + transfer
     ttft_p90 = np.ceil(fresh_p90 / chunk) * t_chunk * (1.0 + LN10 * wait) + transfer

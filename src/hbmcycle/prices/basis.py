@@ -70,20 +70,25 @@ def _missing(accelerator_id: str, basis: str, why: str) -> Price:
 
 
 def market_index(rental_prices: pl.DataFrame, accelerator_id: str) -> Price:
-    """The latest market-index rental price of the accelerator."""
+    """The latest market-index rental price of the accelerator (median of the rows of the latest date).
+
+    One index may publish a range (low and high end) on one date: its median is the level.
+    """
     rows = rental_prices.filter(
         (pl.col("accelerator_id") == accelerator_id) & (pl.col("price_basis") == "market_index")
-    ).sort("date")
+    )
     if rows.is_empty():
         return _missing(accelerator_id, "market_index", "no market-index row in rental_prices")
-    row = rows.row(-1, named=True)
+    latest = rows.filter(pl.col("date") == rows["date"].max())
+    sources = ";".join(sorted(set(";".join(latest["source"].to_list()).split(";"))))
+    providers = "; ".join(sorted(set(latest["provider"].to_list())))
     return Price(
         accelerator_id,
         "market_index",
-        float(row["usd_per_gpu_hour"]),
-        str(row["date"]),
-        row["source"],
-        f"{row['provider']}, latest of {rows.height} index rows",
+        number(latest["usd_per_gpu_hour"].median()),
+        str(latest["date"][0]),
+        sources,
+        f"{providers}, median of the latest date's {latest.height} of {rows.height} index rows",
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import polars as pl
 
 from hbmcycle.claims.seed import seeds
+from hbmcycle.inference.assumptions import load as serving_assumptions
 from hbmcycle.inference.operating import modelled_throughput
 from hbmcycle.inference.step_time import Efficiency
 from hbmcycle.scalars import number
@@ -14,17 +17,61 @@ from hbmcycle.thesis.config import Analysis, Config
 from hbmcycle.thesis.evidence import elasticity_sets, growth_table, natural_experiments, seed_series
 from hbmcycle.thesis.experiments import regime_map, seed_example, seed_example_check, sensitivity, software_gains
 from hbmcycle.thesis.measured import best_measured, measured_results
+from hbmcycle.thesis.rack_verdicts import RubinInputs
+from hbmcycle.thesis.racks import RackInputs, rack_matrix
 from hbmcycle.thesis.seed_verdicts import seed_verdicts
-from hbmcycle.thesis.settings import MATRIX_CONTEXTS, MATRIX_MODELS, MATRIX_PRECISIONS
+from hbmcycle.thesis.settings import (
+    EXAMPLE_ACCELERATOR,
+    MATRIX_CONTEXTS,
+    MATRIX_MODELS,
+    MATRIX_PRECISIONS,
+    RACK_LOW_SPEED_FLOOR,
+    RACK_PARTLY_FRACTION,
+    RACK_REFERENCE,
+    RACK_SYSTEMS,
+    RACK_WORKLOADS,
+)
 from hbmcycle.thesis.subclaims import verdicts
 from hbmcycle.thesis.workloads import elasticity_span, workload_matrix
 
 # The tables the analysis reads (load them with hbmcycle.data.db.read_tables).
-TABLES = ("accelerators", "llm_models", "inference_benchmarks", "systems", "decode_measurements", "seed_claims")
+TABLES = (
+    "accelerators",
+    "llm_models",
+    "inference_benchmarks",
+    "systems",
+    "decode_measurements",
+    "seed_claims",
+    "workloads",
+)
 
 
-def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) -> Analysis:
-    """Run every analysis of the report on loaded tables (pure: no I/O)."""
+def rack_run(analysis: Analysis, inputs: RackInputs) -> RubinInputs:
+    """Fill ``analysis.racks`` (the rack matrix at the low floor and the seed's speed) and return the Rubin inputs."""
+    speed = float(analysis.seed_example["per_user_tok_s"])
+    floors = (RACK_LOW_SPEED_FLOOR, speed)
+    matrix = (RACK_SYSTEMS, MATRIX_MODELS, MATRIX_PRECISIONS, RACK_WORKLOADS)
+    analysis.racks, analysis.rack_skips = rack_matrix(inputs, *matrix, floors)
+    rubin = analysis.racks.filter(
+        (pl.col("accelerator_id") == EXAMPLE_ACCELERATOR) & (pl.col("speed_floor_tokens_per_s") == speed)
+    )
+    model, weights, workload = RACK_REFERENCE
+    systems = rubin["system_id"].unique(maintain_order=True).to_list()[:1]
+
+    @functools.cache  # both Rubin claims search the same floors
+    def requests_at(floor: float) -> float:
+        rows, _ = rack_matrix(inputs, systems, [model], [weights], [workload], [floor])
+        return float(rows["requests_in_flight"][0]) if rows.height else float("nan")
+
+    return RubinInputs(rubin, RACK_REFERENCE, RACK_PARTLY_FRACTION, requests_at)
+
+
+def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency, maturity: dict[str, dict]) -> Analysis:
+    """Run every analysis of the report on loaded tables (pure: no I/O).
+
+    ``eff`` and ``maturity``: the fitted engine constants (``EngineConstants.efficiency`` and
+    ``.maturity``: software maturity per vendor and precision, which the rack serving model uses).
+    """
     accelerators, models, benchmarks = tables["accelerators"], tables["llm_models"], tables["inference_benchmarks"]
     claims = classify_claims(benchmarks)
     measured = measured_results(benchmarks)
@@ -71,5 +118,8 @@ def analyse(tables: dict[str, pl.DataFrame], config: Config, eff: Efficiency) ->
         if span.height
         else "empty"
     )
-    analysis.claims = seed_verdicts(analysis, seeds(tables["seed_claims"]), analysis.workloads, span_text)
+    rubin = rack_run(analysis, RackInputs(tables, eff, maturity, serving_assumptions()))
+    analysis.claims, analysis.claim_flips = seed_verdicts(
+        analysis, seeds(tables["seed_claims"]), analysis.workloads, span_text, rubin
+    )
     return analysis

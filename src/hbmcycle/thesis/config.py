@@ -57,4 +57,7 @@ class Analysis:
     seed_example: dict
     verdicts: pl.DataFrame = field(default_factory=pl.DataFrame)
     workloads: pl.DataFrame = field(default_factory=pl.DataFrame)  # the workload matrix (thesis.workloads)
+    racks: pl.DataFrame = field(default_factory=pl.DataFrame)  # the rack matrix (thesis.racks)
+    rack_skips: pl.DataFrame = field(default_factory=pl.DataFrame)  # racks or precisions the engine cannot serve
     claims: list = field(default_factory=list)  # ClaimVerdicts on seed claims (thesis.seed_verdicts)
+    claim_flips: list = field(default_factory=list)  # their sensitivity rows (claims.flips.Flip)

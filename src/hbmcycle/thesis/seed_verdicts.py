@@ -13,14 +13,17 @@ import numpy as np
 import polars as pl
 
 from hbmcycle import verdicts as v
+from hbmcycle.claims.flips import Flip, would_change
 from hbmcycle.claims.seed import Seed, judged
 from hbmcycle.thesis.config import Analysis
+from hbmcycle.thesis.rack_verdicts import RackLaw, RubinInputs, example_claims, rack_law
 from hbmcycle.thesis.settings import ELASTICITY_NEAR, MIN_POINTS, SHARE_FAILS, SHARE_HOLDS
 from hbmcycle.thesis.subclaims import feasible_shares
 
+# The bottleneck claims are still judged per GPU (the rack-scale run judges the law and the Rubin example).
 RACK_GAP = (
     "per GPU (tensor parallelism within the scale-up domain); NVL72 pooling, wide expert parallelism "
-    "and disaggregated prefill not modelled"
+    "and disaggregated prefill not modelled for this claim"
 )
 
 
@@ -70,12 +73,15 @@ def natural_errors(natural: pl.DataFrame) -> tuple[float, float, int]:
     return thesis, bw, pairs
 
 
-def law_claim(a: Analysis, seed: Seed, matrix_span: str):
-    """throughput = size x bandwidth, judged on measurements; the engine's regression shown as modelled."""
+def law_claim(a: Analysis, seed: Seed, matrix_span: str, rack: RackLaw):
+    """throughput = size x bandwidth, judged on measurements; the engine's regression and racks shown as modelled.
+
+    Returns the verdict and its sensitivity row (the verdict if it rested on the modelled racks instead).
+    """
     n_for, n_against, n, text = _measured_regressions(a)
     thesis_err, bw_err, pairs = natural_errors(a.natural)
     closer = None if not pairs else bool(thesis_err <= bw_err)
-    confounded = a.natural.filter(pl.col("kind") == "confounded")["pair"].unique().to_list()
+    confounded = a.natural.filter(pl.col("kind") == "confounded")["pair"].unique(maintain_order=True).to_list()
     model = a.elasticities.filter(
         pl.col("dataset").str.starts_with("(b)") & (pl.col("form") == "joint") & (pl.col("term") == "size")
     ).head(1)
@@ -88,20 +94,25 @@ def law_claim(a: Analysis, seed: Seed, matrix_span: str):
     evidence = (
         f"MEASURED: {'; '.join(text) or 'no regression with enough points'}; like-for-like natural experiments "
         f"({pairs} pair(s), same round and power): median |log error| thesis {thesis_err:.2f} vs bandwidth-only "
-        f"{bw_err:.2f}; excluded as not like for like: {', '.join(confounded) or 'none'}. {modelled}"
+        f"{bw_err:.2f}; excluded as not like for like: {', '.join(confounded) or 'none'}. {modelled}. {rack.evidence}"
     )
-    return judged(
+    verdict = grade_law(n_for, n_against, closer)
+    flip = rack.flip(verdict)
+    scope = f"measured: per GPU, MLPerf results ({n} regressions); {rack.scope or 'no rack point modelled'}"
+    claim = judged(
         seed,
-        verdict=grade_law(n_for, n_against, closer),
-        scope=f"{RACK_GAP}; MLPerf results ({n} regressions)",
+        verdict=verdict,
+        scope=scope,
         evidence=evidence,
         evidence_kind="measured",
         threshold="capacity elasticity interval containing 1 and excluding 0 counts for, excluding 1 against; "
         "natural experiments closer to the size x bandwidth ratio than to bandwidth alone count for",
-        sources="inference_benchmarks (MLPerf); accelerators",
-        would_change="MLPerf results at long context "
-        "or on large MoE models, where the engine says capacity pays (same round, same power)",
+        sources="inference_benchmarks (MLPerf); accelerators; systems; llm_models; workloads; engine constants",
+        would_change=would_change(
+            [flip], "MLPerf results at long context or on large MoE models (same round, same power)"
+        ),
     )
+    return claim, flip
 
 
 def tracks_claim(a: Analysis, seed: Seed):
@@ -165,43 +176,11 @@ def bottleneck_claims(a: Analysis, seeds: dict[str, Seed], matrix: pl.DataFrame)
     return out
 
 
-def example_claims(a: Analysis, seeds: dict[str, Seed]) -> list:
-    """1,920 requests at 100 tokens/s on a Rubin NVL72: does the engine serve that many?"""
-    ex = a.seed_example
-    out = []
-    for claim_id in ("rubin_example_batch", "rubin_example_speed"):
-        if ex.get("model_requests") is None:
-            verdict, evidence = v.UNCHECKABLE, "Rubin or its rack is missing from the data"
-        else:
-            engine_ok, ceiling_ok = ex["model_requests"] >= ex["requests"], ex["ceiling_requests"] >= ex["requests"]
-            verdict = v.HOLDS if engine_ok else (v.PARTLY if ceiling_ok else v.FAILS)
-            evidence = (
-                f"at >= {ex['per_user_tok_s']:g} tok/s/user the calibrated engine serves {ex['model_requests']:,.0f} "
-                f"requests on {ex['rack_gpus']} GPUs ({ex['model_regime']}), {ex['ceiling_requests']:,.0f} without "
-                f"fixed overheads; {ex['requests']:,.0f} requests hold {ex['kv_share_of_rack_memory']:.0%} of rack HBM in KV"
-            )
-        out.append(
-            judged(
-                seeds[claim_id],
-                verdict=verdict,
-                scope=f"{a.config.model_id} at {a.config.context:,.0f} tokens (the post names no model); {RACK_GAP}",
-                evidence=evidence,
-                evidence_kind="modelled",
-                threshold="the engine reaches the stated requests: holds; only its hardware ceiling: partly",
-                sources="accelerators; systems; llm_models; engine constants",
-                would_change="a smaller model or context, or the rack-scale serving model",
-            )
-        )
-    return out
-
-
-def seed_verdicts(a: Analysis, seeds: dict[str, Seed], matrix: pl.DataFrame, matrix_span: str) -> list:
-    """Every thesis verdict on a seed claim."""
-    return (
-        [
-            law_claim(a, seeds["throughput_eq_size_x_bw"], matrix_span),
-            tracks_claim(a, seeds["size_x_bw_tracks_throughput"]),
-        ]
-        + bottleneck_claims(a, seeds, matrix)
-        + example_claims(a, seeds)
-    )
+def seed_verdicts(
+    a: Analysis, seeds: dict[str, Seed], matrix: pl.DataFrame, matrix_span: str, rubin: RubinInputs
+) -> tuple[list, list[Flip]]:
+    """Every thesis verdict on a seed claim, and the sensitivity rows behind them."""
+    law, law_flip = law_claim(a, seeds["throughput_eq_size_x_bw"], matrix_span, rack_law(a.racks, ELASTICITY_NEAR))
+    examples, example_flips = example_claims(rubin, seeds)
+    claims = [law, tracks_claim(a, seeds["size_x_bw_tracks_throughput"])] + bottleneck_claims(a, seeds, matrix)
+    return claims + examples, [law_flip, *example_flips]

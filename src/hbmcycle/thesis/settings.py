@@ -24,6 +24,16 @@ MATRIX_MODELS: tuple[str, ...] = _VALUES["matrix_models"]
 MATRIX_PRECISIONS: tuple[str, ...] = _VALUES["matrix_precisions"]
 MATRIX_CONTEXTS: tuple[float, ...] = _VALUES["matrix_contexts"]
 
+RACK_SYSTEMS: tuple[str, ...] = _VALUES["rack_systems"]
+RACK_WORKLOADS: tuple[str, ...] = _VALUES["rack_workloads"]
+RACK_REFERENCE: tuple[str, str, str] = (
+    _VALUES["rack_reference_model"],
+    _VALUES["rack_reference_weights"],
+    _VALUES["rack_reference_workload"],
+)
+RACK_PARTLY_FRACTION: float = _VALUES["rack_partly_fraction"]
+RACK_LOW_SPEED_FLOOR: float = _VALUES["rack_low_speed_floor"]
+
 # The seed's Rubin NVL72 example, by seed_claims id: the claims under test, read from the table.
 SEED_EXAMPLE_IDS = {
     "requests": "rubin_example_batch",
