@@ -1,5 +1,6 @@
 """Imported once by the render forkserver (see ``warm``): what every render worker and kernel needs.
 
+The HTML exporter is built and run once on an empty page, so its templates are compiled here.
 jsonschema is told ``rfc3987_syntax`` is absent first (the IRI grammar it would build costs about
 1 s and no report uses it), as the renderer and the report kernels do.
 """
@@ -18,3 +19,7 @@ import nbformat  # noqa: E402, F401
 import numpy  # noqa: E402, F401
 import papermill  # noqa: E402, F401
 import polars  # noqa: E402, F401
+
+from hbmcycle.reports import render  # noqa: E402
+
+render.warm_exporter()  # compiled page templates and CSS selectors, inherited by every worker

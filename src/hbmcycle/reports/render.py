@@ -10,6 +10,7 @@ mode the umask gives. A report whose fingerprint (see ``cache``) is unchanged is
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -173,11 +174,36 @@ def vega_bundle() -> str:
     return bundle
 
 
+@functools.lru_cache(maxsize=1)
+def exporter():
+    """The one HTML exporter of this process (its compiled page templates are reused by every export)."""
+    skip_iri_grammar()
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def warm_exporter() -> None:
+    """Export an empty page once: compiles the templates and nbconvert's CSS selectors (about 0.8 s).
+
+    The render forkserver calls it, so every worker forked from it starts with them compiled.
+    """
+    import nbformat
+
+    resources = {"metadata": {"name": ""}, "hbmcycle_provenance": "", "hbmcycle_vega_bundle": BUNDLE_PLACEHOLDER}
+    exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=resources)
+
+
 def export(job: Job, executed_nb: Path) -> dict:
     """Executed notebook -> HTML at job.target; returns the render record (title, summary, provenance)."""
     skip_iri_grammar()
     import nbformat
-    from nbconvert import HTMLExporter
 
     from hbmcycle.reports.mathml import MathError, render_math
     from hbmcycle.reports.provenance import header_html
@@ -191,19 +217,12 @@ def export(job: Job, executed_nb: Path) -> dict:
     except MathError as exc:
         raise ReportError(f"{job.notebook.name}: {exc}") from None
     title = title_of(nb)
-    exporter = HTMLExporter(
-        template_name="offline",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
     resources = {
         "metadata": {"name": title},
         "hbmcycle_provenance": header_html(job.provenance),
         "hbmcycle_vega_bundle": BUNDLE_PLACEHOLDER,
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _ = exporter().from_notebook_node(nb, resources=resources)
     # The 0.9 MB bundle goes in after nbconvert, which re-parses its whole page with BeautifulSoup.
     if body.count(BUNDLE_PLACEHOLDER) != 1:
         raise ReportError(f"{job.notebook.name}: the page template must hold the Vega bundle placeholder once")
