@@ -113,3 +113,27 @@ def test_kernel_is_forked_with_imports_done_and_the_callers_environment(project,
     kernel_pid, parent_pid = map(int, re.search(r"pids (\d+) (\d+)", text).groups())
     assert parent_pid != os.getpid() and kernel_pid != parent_pid  # its own process, child of the worker
     assert job.target.is_file()
+
+
+def test_report_builds_a_missing_database_first_when_asked(project):
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import RAW
+
+    shutil.rmtree(project / "data" / "raw")
+    shutil.copytree(RAW, project / "data" / "raw")
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "tiny.py").write_text(
+        "# %% [markdown]\n# Tiny\n\n# %%\nfrom hbmcycle.data import db\n"
+        "print(db.read_table('accelerators').height, 'accelerators')\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "hbmcycle", "report", "--build-data"], capture_output=True, text=True, cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    assert "built" in result.stdout and (project / "data" / "processed" / "hbmcycle.duckdb").exists()
+    executed = (files.build_dir() / "tiny.ipynb").read_text(encoding="utf-8")
+    assert "accelerators" in executed and (project / "reports" / "tiny.html").is_file()

@@ -43,6 +43,9 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Write one report to this file instead of reports/.")] = None,
     jobs: Annotated[int, typer.Option(help="Reports rendered at once (default: cores + 1).", min=0)] = 0,
     force: Annotated[bool, typer.Option("--force", help="Render even when nothing changed.")] = False,
+    build_data: Annotated[
+        bool, typer.Option("--build-data", help="Build the database first, as `data build` (make report does).")
+    ] = False,
 ) -> None:
     """Render the notebooks into reports/*.html (only those whose inputs changed) and reports/index.html."""
     from rich.progress import Progress
@@ -52,6 +55,11 @@ def report(
     from hbmcycle.reports import run as runner
 
     try:
+        if build_data:  # a new database makes every report stale: the renderer warms up during the build
+            from hbmcycle.data.cli import data_build
+
+            runner.prestart(name)
+            data_build()
         plan = runner.plan(name, param or [], output=output, force=force)
     except runner.UsageError as exc:
         err.print(f"error: {exc}", markup=False)

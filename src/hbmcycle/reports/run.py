@@ -99,7 +99,7 @@ def run(
         return 0
     # Workers come from a forkserver that has imported the renderer, the kernel and every module
     # the notebooks import; each report's kernel is forked from its worker (see `warm`).
-    modules = sorted({m for job in stale for m in cache.imported_modules(job.notebook.read_text(encoding="utf-8"))})
+    modules = preload_modules([job.notebook for job in stale])
     vega_bundle()  # built here if missing (a new vl-convert), so the workers do not each build it
     failed = 0
     state = (dict(os.environ), os.getcwd())
@@ -108,6 +108,16 @@ def run(
         for future in as_completed(futures):
             failed += _finish(futures[future], future.result, done)
     return failed
+
+
+def preload_modules(notebook_paths: list[Path]) -> list[str]:
+    """The hbmcycle modules the notebooks import (the render forkserver imports them once)."""
+    return sorted({m for nb in notebook_paths for m in cache.imported_modules(nb.read_text(encoding="utf-8"))})
+
+
+def prestart(names: list[str] | None) -> None:
+    """Start the render forkserver for these reports (all by default) before rendering is planned."""
+    warm.prestart(preload_modules(select(names)))
 
 
 # Render cost order for a first run (no timings recorded yet), measured on this project's reports.
