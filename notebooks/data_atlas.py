@@ -93,7 +93,7 @@ iso_lines = (
     .encode(x="memory_gib:Q", y="memory_bw_tb_s:Q", detail="size_x_bw:N")
 )
 # Each iso-line names its value at its upper-left end.
-iso_ends = iso.group_by("size_x_bw").agg(pl.all().sort_by("memory_gib").first())
+iso_ends = iso.group_by("size_x_bw", maintain_order=True).agg(pl.all().sort_by("memory_gib").first())
 iso_labels = (
     alt.Chart(iso_ends)
     .mark_text(align="left", dx=3, dy=-5, fontSize=9, color="#888")

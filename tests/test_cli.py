@@ -53,3 +53,26 @@ def test_show_with_bad_filter_is_a_clear_error(project):
     runner.invoke(app, ["data", "build"])
     result = runner.invoke(app, ["data", "show", "accelerators", "--where", "bogus = 1"])
     assert result.exit_code == 2 and "not a valid filter" in result.output and "bogus" in result.output
+
+
+def test_area_commands_are_imported_only_when_used():
+    import subprocess
+    import sys
+
+    # A fresh interpreter: this test process has long imported the engine.
+    probe = (
+        "import sys; from hbmcycle.cli import main; main(['data', '--help']); "
+        "print(sorted(m for m in ('polars', 'numpy', 'scipy', 'hbmcycle.inference.step_time', "
+        "'hbmcycle.hetero.cli', 'hbmcycle.cycle.stream') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "[]"
+
+
+def test_help_lists_every_area_and_unknown_names_get_a_suggestion():
+    listed = runner.invoke(app, ["--help"]).output
+    names = ("predict", "frontier", "serve", "claims", "report", "data", "model", "cycle", "hbm", "hetero")
+    assert [n for n in names if f"\n  {n} " in listed] == list(names)
+    assert "backtest" in runner.invoke(app, ["cycle", "--help"]).output
+    typo = runner.invoke(app, ["hetro", "compare"])
+    assert typo.exit_code == 2 and "Did you mean 'hetero'" in typo.output

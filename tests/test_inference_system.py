@@ -211,3 +211,28 @@ def test_predict_memory_utilization_sets_the_reserve(use_shipped_db, shipped_con
     assert half < default
     bad = runner.invoke(app, [*args, "--memory-utilization", "1.5"])
     assert bad.exit_code == 2 and "out of range" in bad.output
+
+
+def test_headline_rank_correlation_counts_ties_as_average_ranks():
+    # measured ranks 1, 2, 3, 4, 5; predicted ranks 1, 2.5, 2.5, 5, 4 (a tie): Pearson of the ranks
+    measured, predicted = [10.0, 20.0, 30.0, 40.0, 50.0], [1.0, 3.0, 3.0, 9.0, 8.0]
+    ids = list(sv.HEADLINE_ACCELERATORS[:5])
+    table = pl.DataFrame(
+        {
+            "workload_id": ["mlperf-llama2-70b"] * 5,
+            "scenario": ["offline"] * 5,
+            "split": ["validate"] * 5,
+            "error": [p / m - 1 for p, m in zip(predicted, measured)],
+            "accelerator_id": ids,
+            "gpus": [8] * 5,
+            "round": ["v5.1"] * 5,
+            "measured_tokens_per_s_per_accelerator": measured,
+            "predicted_tokens_per_s_per_accelerator": predicted,
+        }
+    )
+    x, y = np.arange(1.0, 6.0), np.array([1.0, 2.5, 2.5, 5.0, 4.0])
+    expected = ((x - x.mean()) * (y - y.mean())).sum() / np.sqrt(
+        ((x - x.mean()) ** 2).sum() * ((y - y.mean()) ** 2).sum()
+    )
+    assert sv.headline(table)["spearman"] == pytest.approx(expected, rel=1e-12)
+    assert expected == pytest.approx(0.8720816, rel=1e-6)

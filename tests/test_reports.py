@@ -224,6 +224,28 @@ def test_fingerprint_changes_with_imported_code_and_parameters_only(tmp_path, mo
     assert cache.fingerprint(notebook, {}, "c1", "data changed") != changed
 
 
+def test_parsed_imports_kept_on_disk_follow_an_edited_module(tmp_path, monkeypatch):
+    package = tmp_path / "hbmcycle"
+    package.mkdir()
+    for name, text in (("__init__.py", ""), ("a.py", "X = 1\n"), ("b.py", "Y = 1\n")):
+        (package / name).write_text(text)
+    notebook = tmp_path / "nb.py"
+    notebook.write_text("from hbmcycle import a\n")
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setenv("HBMCYCLE_ROOT", str(tmp_path))
+    monkeypatch.setattr(cache, "_unsaved", set())
+    cache._known_imports.cache_clear()
+    before = cache.fingerprint(notebook, {}, "c", "s")
+    assert (tmp_path / "data" / "processed" / "report_build" / "imports-cache.json").is_file()
+    (package / "a.py").write_text("from hbmcycle import b\nX = 1\n")
+    for memo in (cache._module_imports, cache._known_imports):  # as a new process sees it: the disk cache only
+        memo.cache_clear()
+    assert "b.py" in {p.name for p in cache.closure(notebook.read_text())}
+    (package / "b.py").write_text("Y = 2\n")
+    assert cache.fingerprint(notebook, {}, "c", "s") != before
+    cache._known_imports.cache_clear()
+
+
 # -- files --------------------------------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 
 import pytest
@@ -87,3 +88,52 @@ def test_render_record_names_the_engine_constants(rendered):
 
     record = json.loads(render.record_path(rendered["jobs"][0].target).read_text())
     assert record["provenance"]["engine_constants"] == constants.current().label
+
+
+def test_kernel_is_forked_with_imports_done_and_the_callers_environment(project, monkeypatch):
+    from hbmcycle.reports.render import Job
+
+    notebook = project / "probe.py"
+    notebook.write_text(
+        "# %% [markdown]\n# Probe\n\n# %%\nimport os, sys\n"
+        "print('preloaded', 'polars' in sys.modules and 'hbmcycle.charts' in sys.modules)\n"
+        "print('mark', os.environ.get('HBMCYCLE_PROBE'))\nprint('cwd', os.getcwd())\n"
+        "print('pids', os.getpid(), os.getppid())\n\n# %%\nfrom hbmcycle import charts  # preloaded: the notebook imports it\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("HBMCYCLE_PROBE", "set after any forkserver started")
+    job = Job(notebook, {}, project / "reports" / "probe.html", {}, "fp")
+    done: list = []
+    assert run.run([job], workers=1, done=lambda result, _: done.append(result)) == 0, done
+    executed = json.loads((files.build_dir() / "probe.ipynb").read_text(encoding="utf-8"))
+    text = "".join("".join(o.get("text", "")) for c in executed["cells"] for o in c.get("outputs", []))
+    assert "preloaded True" in text  # a fresh `python -m ipykernel_launcher` imports neither
+    assert "mark set after any forkserver started" in text
+    assert f"cwd {project}" in text
+    kernel_pid, parent_pid = map(int, re.search(r"pids (\d+) (\d+)", text).groups())
+    assert parent_pid != os.getpid() and kernel_pid != parent_pid  # its own process, child of the worker
+    assert job.target.is_file()
+
+
+def test_report_builds_a_missing_database_first_when_asked(project):
+    import shutil
+    import subprocess
+    import sys
+
+    from conftest import RAW
+
+    shutil.rmtree(project / "data" / "raw")
+    shutil.copytree(RAW, project / "data" / "raw")
+    (project / "notebooks").mkdir()
+    (project / "notebooks" / "tiny.py").write_text(
+        "# %% [markdown]\n# Tiny\n\n# %%\nfrom hbmcycle.data import db\n"
+        "print(db.read_table('accelerators').height, 'accelerators')\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "hbmcycle", "report", "--build-data"], capture_output=True, text=True, cwd=project
+    )
+    assert result.returncode == 0, result.stderr
+    assert "built" in result.stdout and (project / "data" / "processed" / "hbmcycle.duckdb").exists()
+    executed = (files.build_dir() / "tiny.ipynb").read_text(encoding="utf-8")
+    assert "accelerators" in executed and (project / "reports" / "tiny.html").is_file()

@@ -1,4 +1,4 @@
-"""The `hbmcycle` command line: mounts each area's commands and holds `report`."""
+"""The `hbmcycle` command line: mounts each area's commands (loaded on use) and holds `report`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from hbmcycle.cli_areas import lazy_group
 from hbmcycle.cli_errors import BAD_INPUT, INTERRUPTED, RUNTIME_FAILURE, one_line
 
 app = typer.Typer(
@@ -20,34 +21,16 @@ app = typer.Typer(
 )
 
 
-def _mount_area_clis() -> None:
-    """Each area's commands live in its package (data/cli.py, inference/cli.py, ...)."""
-    from hbmcycle.claims.cli import claims_command
-    from hbmcycle.cycle.backtest_cli import backtest_command
-    from hbmcycle.cycle.cli import app as cycle_app
-    from hbmcycle.data.cli import app as data_app
-    from hbmcycle.hetero.cli import app as hetero_app
-    from hbmcycle.inference.cli import frontier_command, model_app, predict_command
-    from hbmcycle.inference.serve_cli import serve_command
-    from hbmcycle.market.cli import app as hbm_app
-
-    app.add_typer(data_app, name="data", help="Validate, build and inspect the database.")
-    app.command("predict")(predict_command)
-    app.command("frontier")(frontier_command)
-    app.command("serve")(serve_command)
-    app.add_typer(model_app, name="model", help="Calibrate and validate the inference model.")
-    cycle_app.command("backtest")(backtest_command)
-    app.add_typer(
-        cycle_app, name="cycle", help="Memory supply cycle: scenario simulation and the out-of-sample back-test."
-    )
-    app.add_typer(hbm_app, name="hbm", help="HBM market bottom-up: demand, supply by vendor, prices, balance.")
-    app.add_typer(
-        hetero_app, name="hetero", help="Heterogeneous inference: GPU, SRAM chips, attention-FFN disaggregation."
-    )
-    app.command("claims")(claims_command)
+# Each area's commands are imported only when used (see cli_areas): `data build` and `report`
+# start without loading the engine, the cycle model or the claims.
+app.info.cls = lazy_group(app)
 
 
-_mount_area_clis()
+@app.callback()
+def _root() -> None:
+    pass
+
+
 err = Console(stderr=True, soft_wrap=True)
 
 
@@ -60,6 +43,9 @@ def report(
     output: Annotated[Path | None, typer.Option(help="Write one report to this file instead of reports/.")] = None,
     jobs: Annotated[int, typer.Option(help="Reports rendered at once (default: cores + 1).", min=0)] = 0,
     force: Annotated[bool, typer.Option("--force", help="Render even when nothing changed.")] = False,
+    build_data: Annotated[
+        bool, typer.Option("--build-data", help="Build the database first, as `data build` (make report does).")
+    ] = False,
 ) -> None:
     """Render the notebooks into reports/*.html (only those whose inputs changed) and reports/index.html."""
     from rich.progress import Progress
@@ -69,6 +55,11 @@ def report(
     from hbmcycle.reports import run as runner
 
     try:
+        if build_data:  # a new database makes every report stale: the renderer warms up during the build
+            from hbmcycle.data.cli import data_build
+
+            runner.prestart(name)
+            data_build()
         plan = runner.plan(name, param or [], output=output, force=force)
     except runner.UsageError as exc:
         err.print(f"error: {exc}", markup=False)

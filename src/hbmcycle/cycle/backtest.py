@@ -4,7 +4,7 @@ observed length, amplitude and frequency, out of sample?
 The observed cycles come from annual DRAM industry revenue, actual and estimate rows only
 (`annual_industry_revenue`: forecasts never enter a back-test of history); the simulated ones
 from the model's annual revenue index (P x U x K summed over four quarters) after a burn-in,
-detected with the same zigzag rule, path by path. `fit` grid-searches the least-known
+detected with the same zigzag rule (all paths at once, `zigzag`). `fit` grid-searches the least-known
 parameters on the fit window (1995-2012 in scenarios.yaml); `out_of_sample` then scores the
 fitted model on the test window (2013-2025) it never saw, beside a naive forecast ("the next
 window repeats the fit window's statistics"). The model is not conditioned on the observed
@@ -14,14 +14,13 @@ path, so it cannot date turning points; it is scored on how many turns a window 
 from __future__ import annotations
 
 import itertools
-import statistics
 from collections.abc import Iterable, Mapping
 
 import numpy as np
 import polars as pl
 from tqdm import tqdm
 
-from hbmcycle.cycle import history
+from hbmcycle.cycle import history, zigzag
 from hbmcycle.cycle.scenarios import CycleParams
 from hbmcycle.cycle.simulate import simulate
 
@@ -59,23 +58,11 @@ def missing_years(years: Iterable[int]) -> list[int]:
 
 def series_summary(values: np.ndarray, min_swing: float = 0.15) -> dict[str, float]:
     """Cycle statistics of one annual series (one value per year), computed straight from the
-    zigzag turns (the numbers `history.cycle_summary` gives, without building frames, so that
-    thousands of simulated paths stay fast): METRICS plus `turns`."""
+    zigzag turns (the numbers `history.cycle_summary` gives, without building frames): METRICS
+    plus `turns`. The same computation as every simulated path's (`zigzag.summaries`)."""
     v = np.asarray(values, dtype=float)
-    turns = history.find_turns(v, min_swing)
-    idx = np.array([i for i, _ in turns], dtype=int)
-    peak = np.array([k == history.PEAK for _, k in turns], dtype=bool)
-    lengths = np.concatenate([np.diff(idx[peak]), np.diff(idx[~peak])]) if len(turns) >= 3 else np.array([])
-    change = v[idx[1:]] / v[idx[:-1]] - 1.0 if len(turns) >= 2 else np.array([])
-    down, up = change[peak[:-1]], change[~peak[:-1]]
-    return {
-        "turns": float(len(turns)),
-        "period_years": float(lengths.mean()) if lengths.size else float("nan"),
-        # statistics.median: np.median's overhead dominates on a handful of phases per path
-        "drawdown": statistics.median(down.tolist()) if down.size else float("nan"),
-        "upswing": statistics.median(up.tolist()) if up.size else float("nan"),
-        "turns_per_decade": 10.0 * len(turns) / v.size,
-    }
+    history.find_turns(v, min_swing)  # refuses a series the rule cannot read (NaN, <= 0, bad swing)
+    return {k: float(x[0]) for k, x in zigzag.summaries(v.reshape(-1, 1), min_swing).items()}
 
 
 def observed_summary(revenue: pl.DataFrame, min_swing: float = 0.15) -> dict[str, float]:
@@ -99,9 +86,8 @@ def simulated_stats(
     total_q = 4 * (years + burn_in_years)
     result = simulate(params, paths=paths, quarters=total_q, seed=seed, progress=False)
     annual = result.revenue[4 * burn_in_years :].reshape(years, 4, paths).sum(axis=1).astype(float)
-    summaries = (series_summary(annual[:, i], min_swing) for i in range(paths))
-    rows = [tuple(s[m] for m in METRICS) for s in summaries]
-    return pl.DataFrame(rows, schema=dict.fromkeys(METRICS, pl.Float64), orient="row")
+    per_path = zigzag.summaries(annual, min_swing)  # all paths at once
+    return pl.DataFrame({m: per_path[m] for m in METRICS}, schema=dict.fromkeys(METRICS, pl.Float64))
 
 
 def compare(observed: dict[str, float], stats: pl.DataFrame) -> pl.DataFrame:

@@ -1,6 +1,6 @@
 """`hbmcycle cycle backtest`: the cycle model fitted on early DRAM history, scored on later history.
 
-Mounted on the `cycle` group by `hbmcycle.cli` (cycle/cli.py holds the other cycle commands).
+Mounted on the `cycle` group by cycle/cli.py, which holds the other cycle commands.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from hbmcycle.cli_errors import fail, integer
 from hbmcycle.cycle import scenarios, stream
+from hbmcycle.cycle.backtest_cli import backtest_command
 
 app = typer.Typer(help="HBM / DRAM supply-cycle scenarios (Monte Carlo).", no_args_is_help=True, rich_markup_mode=None)
 
@@ -73,3 +74,6 @@ def simulate(
         markup=False,
         highlight=False,
     )
+
+
+app.command("backtest")(backtest_command)

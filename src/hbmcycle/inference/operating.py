@@ -9,7 +9,7 @@ frontier applies (:func:`hbmcycle.inference.hardware.usable_group`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import polars as pl
@@ -82,6 +82,17 @@ def operating_points(
     per accelerator wins. The regime names what stops the batch growing (capacity: B = B*;
     otherwise the speed target) and what dominates the step (bandwidth or compute).
     """
+    targets = None if per_user_target is None else np.full(len(hw), float(per_user_target))
+    return _best_points(model, hw, weight_bytes, kv_bytes, context, targets, group_sizes, eff)
+
+
+def _best_points(model, hw, weight_bytes, kv_bytes, context, targets, group_sizes, eff) -> OperatingPoints:
+    """`operating_points` with one speed target per accelerator row (``targets`` None: B = B* everywhere).
+
+    Rows are independent (only the bisection's iteration count is shared, and iterations past
+    convergence change nothing), so many accelerators, hardware variants and targets can go
+    through the engine in one vectorised pass.
+    """
     groups = np.asarray(group_sizes, dtype=float).reshape(1, -1)
     hw2 = hw.along(0, 2)
     wb = np.asarray(weight_bytes, dtype=float).reshape(-1, 1)
@@ -92,13 +103,14 @@ def operating_points(
     def step(batch):
         return decode_step(model, hw2, batch, context, groups, wb, kv_bytes, eff)
 
-    if per_user_target is None:
+    if targets is None:
         batch = fits
     else:
+        target = np.asarray(targets, dtype=float).reshape(-1, 1)
         lo, hi = np.zeros_like(fits), fits.copy()
         for _ in range(int(np.ceil(np.log2(max(fits.max(), 1.0)))) + 2):
             mid = np.where(lo < hi, np.floor((lo + hi + 1) / 2), lo)
-            fast = step(np.maximum(mid, 1.0)).per_user_tokens_per_s >= per_user_target
+            fast = step(np.maximum(mid, 1.0)).per_user_tokens_per_s >= target
             lo = np.where((lo < hi) & fast, mid, lo)
             hi = np.where((lo < hi) & ~fast, mid - 1, hi)
         batch = lo
@@ -126,6 +138,44 @@ def operating_points(
     )
 
 
+def _scalings(step: float) -> list[dict[str, float]]:
+    """The hardware variants of a central difference: capacity up, down, bandwidth up, down by exp(+-step)."""
+    up, down = math.exp(step), math.exp(-step)
+    return [{"memory_bytes": up}, {"memory_bytes": down}, {"bandwidth_bytes_s": up}, {"bandwidth_bytes_s": down}]
+
+
+def _stacked_points(model, hw, weight_bytes, kv_bytes, context, targets, scalings, group_sizes, eff):
+    """Operating points of every (target, hardware scaling) pair in one engine pass.
+
+    Returns throughput per accelerator with shape (targets, scalings, accelerators) and the
+    points of the unscaled hardware when ``scalings`` starts with ``{}``. ``targets`` are all
+    numbers or all None.
+    """
+    n, copies = len(hw), len(targets) * len(scalings)
+    stacked = HardwareArrays(
+        **{
+            f.name: np.concatenate(
+                [getattr(hw, f.name) * s[f.name] if f.name in s else getattr(hw, f.name) for s in scalings]
+                * len(targets)
+            )
+            for f in fields(hw)
+        }
+    )
+    wb = np.asarray(weight_bytes, dtype=float).ravel()
+    wb = np.tile(wb, copies) if wb.size == n and n > 1 else wb
+    per_row = None if targets[0] is None else np.repeat(np.asarray(targets, dtype=float), len(scalings) * n)
+    points = _best_points(model, stacked, wb, kv_bytes, context, per_row, group_sizes, eff)
+    return points, points.throughput_per_accelerator.reshape(len(targets), len(scalings), n)
+
+
+def _elasticities(throughput: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray]:
+    """Central differences from throughput at (capacity up, down, bandwidth up, down) on the first axis."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        e_size = (np.log(throughput[0]) - np.log(throughput[1])) / (2 * step)
+        e_bw = (np.log(throughput[2]) - np.log(throughput[3])) / (2 * step)
+    return e_size, e_bw
+
+
 def local_elasticities(
     model: ModelArrays,
     hw: HardwareArrays,
@@ -141,19 +191,11 @@ def local_elasticities(
 
     Central differences with capacity (or bandwidth) scaled by exp(+-step), everything else
     held fixed. A 10 % step smooths the integer batch; NaN where either side is infeasible.
+    The four variants go through the engine together (see `_stacked_points`).
     """
-
-    def throughput(**scaled):
-        bumped = replace(hw, **{k: getattr(hw, k) * v for k, v in scaled.items()})
-        return operating_points(
-            model, bumped, weight_bytes, kv_bytes, context, per_user_target, group_sizes, eff
-        ).throughput_per_accelerator
-
-    up, down = math.exp(step), math.exp(-step)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        e_size = (np.log(throughput(memory_bytes=up)) - np.log(throughput(memory_bytes=down))) / (2 * step)
-        e_bw = (np.log(throughput(bandwidth_bytes_s=up)) - np.log(throughput(bandwidth_bytes_s=down))) / (2 * step)
-    return e_size, e_bw
+    args = (model, hw, weight_bytes, kv_bytes, context, [per_user_target])
+    _, throughput = _stacked_points(*args, _scalings(step), group_sizes, eff)
+    return _elasticities(throughput[0], step)
 
 
 def prepare(accelerators: pl.DataFrame, llm_models: pl.DataFrame, workload: Workload):
@@ -182,30 +224,37 @@ def modelled_throughput(
     """
     model, hw, weight_bytes, kv_bytes, used = prepare(accelerators, llm_models, workload)
     model = model_override or model
-    frames = []
-    for target in targets:
-        args = (model, hw, weight_bytes, kv_bytes, workload.context, target, workload.group_sizes, eff)
-        points = operating_points(*args)
-        e_size, e_bw = local_elasticities(*args)
-        frames.append(
-            pl.DataFrame(
-                {
-                    "accelerator_id": hw.accelerator_id,
-                    "target": target_label(target),
-                    "per_user_target": float("nan") if target is None else float(target),
-                    "throughput_per_accelerator": points.throughput_per_accelerator,
-                    "per_user_tokens_per_s": points.per_user_tokens_per_s,
-                    "batch": points.batch,
-                    "group_size": points.group_size,
-                    "max_batch": points.max_batch,
-                    "regime": points.regime,
-                    "e_size": e_size,
-                    "e_bw": e_bw,
-                    "precision_used": used,
-                }
-            )
-        )
+    scalings, n = [{}, *_scalings(0.1)], len(hw)
+    columns: dict[str, dict] = {}
+    for group in ([t for t in targets if t is not None], [t for t in targets if t is None]):
+        if not group:
+            continue
+        args = (model, hw, weight_bytes, kv_bytes, workload.context, group, scalings, workload.group_sizes, eff)
+        points, throughput = _stacked_points(*args)
+        for i, target in enumerate(group):
+            base = slice(i * len(scalings) * n, i * len(scalings) * n + n)  # the unscaled copy of this target
+            e_size, e_bw = _elasticities(throughput[i, 1:], 0.1)
+            columns[target_label(target)] = _rows(hw, target, points, base, e_size, e_bw, used)
+    frames = [pl.DataFrame(columns[target_label(t)]) for t in targets]  # in the order asked for
     return pl.concat(frames).with_columns(pl.col(pl.Float64).fill_nan(None))
+
+
+def _rows(hw, target, points: OperatingPoints, base: slice, e_size, e_bw, used) -> dict:
+    n = len(hw)
+    return {
+        "accelerator_id": hw.accelerator_id,
+        "target": [target_label(target)] * n,
+        "per_user_target": np.full(n, float("nan") if target is None else float(target)),
+        "throughput_per_accelerator": points.throughput_per_accelerator[base],
+        "per_user_tokens_per_s": points.per_user_tokens_per_s[base],
+        "batch": points.batch[base],
+        "group_size": points.group_size[base],
+        "max_batch": points.max_batch[base],
+        "regime": points.regime[base],
+        "e_size": e_size,
+        "e_bw": e_bw,
+        "precision_used": used,
+    }
 
 
 def target_label(target: float | None) -> str:

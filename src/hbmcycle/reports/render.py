@@ -10,6 +10,7 @@ mode the umask gives. A report whose fingerprint (see ``cache``) is unchanged is
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -18,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hbmcycle import paths
-from hbmcycle.reports import files
+from hbmcycle.reports import files, warm
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 # Rendered first to last; notebooks not listed follow in name order.
 ORDER = ["data_atlas", "inference_model", "thesis", "memory_cycle", "heterogeneous_inference"]
 SUMMARY_TAG = "summary"
+BUNDLE_PLACEHOLDER = "/*hbmcycle: vega bundle*/"
 # jsonschema (via altair) imports rfc3987_syntax when installed (jupyter-events pulls it in through
 # jsonschema[format-nongpl]), which builds a Lark grammar at import: about 1 s per kernel for an
 # IRI format check no report uses. Report kernels mark it absent, so jsonschema skips that checker.
@@ -107,6 +109,7 @@ def execute(job: Job) -> Path:
     executed_nb = build / f"{job.target.stem}.ipynb"
     nbformat.write(jupytext.read(job.notebook), source_nb)
     os.environ["HBMCYCLE_REPORT"] = "1"  # the kernel inherits it: charts become live views
+    manager = warm.manager_class()  # a preforked kernel in a render worker, else papermill's own
     try:
         papermill.execute_notebook(
             str(source_nb),
@@ -116,6 +119,7 @@ def execute(job: Job) -> Path:
             progress_bar=False,
             cwd=str(paths.repo_root()),
             extra_arguments=["--IPKernelApp.log_level=ERROR", KERNEL_PRELUDE],
+            **({"kernel_manager_class": manager} if manager else {}),
         )
     except papermill.PapermillExecutionError as exc:
         raise ReportError(
@@ -142,26 +146,64 @@ def summary_first(nb) -> dict | None:
     return None
 
 
-def vega_bundle() -> str:
-    """vl-convert's Vega + Vega-Lite + vega-embed script, built once per vl-convert version and kept on disk."""
+def vega_bundle_paths() -> list[Path]:
+    """Where the bundle is kept, first choice first: with the environment (it depends only on the installed
+    vl-convert, so `make install` builds it and every checkout reuses it), else the build folder."""
     from importlib.metadata import version
 
+    name = f"vega-bundle-{version('vl-convert-python')}.js"
+    return [Path(sys.prefix) / "share" / "hbmcycle" / name, files.build_dir() / name]
+
+
+def vega_bundle() -> str:
+    """vl-convert's Vega + Vega-Lite + vega-embed script, built once per vl-convert version (about 2 s) and kept."""
     import vl_convert
 
-    path = files.build_dir() / f"vega-bundle-{version('vl-convert-python')}.js"
-    if path.exists():
-        return path.read_text(encoding="utf-8")
-    # The stub marks `snippet` required; at run time it defaults to the snippet that sets the globals.
-    bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]
-    files.write_atomic(path, bundle)
+    with_env, in_build = vega_bundle_paths()
+    found = next((p for p in (with_env, in_build) if p.exists()), None)
+    if found is not None:
+        bundle = found.read_text(encoding="utf-8")
+    else:  # the stub marks `snippet` required; at run time it defaults to the snippet that sets the globals
+        bundle = vl_convert.javascript_bundle().replace("</script", "<\\/script")  # type: ignore[call-arg]
+    if found != with_env:
+        try:
+            files.write_atomic(with_env, bundle)
+        except OSError:  # a read-only environment: keep it with the build products instead
+            if found is None:
+                files.write_atomic(in_build, bundle)
     return bundle
+
+
+@functools.lru_cache(maxsize=1)
+def exporter():
+    """The one HTML exporter of this process (its compiled page templates are reused by every export)."""
+    skip_iri_grammar()
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="offline",
+        extra_template_basedirs=[str(TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+
+
+def warm_exporter() -> None:
+    """Export an empty page once: compiles the templates and nbconvert's CSS selectors (about 0.8 s).
+
+    The render forkserver calls it, so every worker forked from it starts with them compiled.
+    """
+    import nbformat
+
+    resources = {"metadata": {"name": ""}, "hbmcycle_provenance": "", "hbmcycle_vega_bundle": BUNDLE_PLACEHOLDER}
+    exporter().from_notebook_node(nbformat.v4.new_notebook(), resources=resources)
 
 
 def export(job: Job, executed_nb: Path) -> dict:
     """Executed notebook -> HTML at job.target; returns the render record (title, summary, provenance)."""
     skip_iri_grammar()
     import nbformat
-    from nbconvert import HTMLExporter
 
     from hbmcycle.reports.mathml import MathError, render_math
     from hbmcycle.reports.provenance import header_html
@@ -175,19 +217,16 @@ def export(job: Job, executed_nb: Path) -> dict:
     except MathError as exc:
         raise ReportError(f"{job.notebook.name}: {exc}") from None
     title = title_of(nb)
-    exporter = HTMLExporter(
-        template_name="offline",
-        extra_template_basedirs=[str(TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
     resources = {
         "metadata": {"name": title},
         "hbmcycle_provenance": header_html(job.provenance),
-        "hbmcycle_vega_bundle": vega_bundle(),
+        "hbmcycle_vega_bundle": BUNDLE_PLACEHOLDER,
     }
-    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    body, _ = exporter().from_notebook_node(nb, resources=resources)
+    # The 0.9 MB bundle goes in after nbconvert, which re-parses its whole page with BeautifulSoup.
+    if body.count(BUNDLE_PLACEHOLDER) != 1:
+        raise ReportError(f"{job.notebook.name}: the page template must hold the Vega bundle placeholder once")
+    body = body.replace(BUNDLE_PLACEHOLDER, vega_bundle())
     files.write_atomic(job.target, body)
     return {"title": title, "summary": summary, "provenance": job.provenance, "fingerprint": job.fingerprint}
 
