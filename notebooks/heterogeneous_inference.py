@@ -363,7 +363,12 @@ charts.titled(
 at_levels = curves.filter(pl.col("level").is_in([100.0, 200.0, 400.0, 1000.0])).pivot(
     on="system", index=["stack", "level"], values="tokens_per_s_per_mw"
 )
-charts.html_table(at_levels.with_columns(pl.exclude("stack", "level").round(0)))
+chart_systems = [c for c in at_levels.columns if c not in ("stack", "level")]
+charts.html_table(
+    at_levels.with_columns(pl.col(chart_systems).round(0)).rename(
+        {"level": "speed_floor_tokens_per_s"} | {c: f"{c} (tok/s per MW)" for c in chart_systems}
+    )
+)
 
 # %%
 chart_ids = list(claims_chart.CHART_CLAIMS)

@@ -516,9 +516,11 @@ charts.html_table(elasticity_span(result.workloads).with_columns(pl.col(pl.Float
 
 # %%
 racks_frame = result.racks
-print(
-    f"{racks_frame.drop_nulls('rack_tokens_per_s').height} of {racks_frame.height} rack x floor x model x "
-    "precision x workload points reach their floor; what bounds the batch there:"
+display(
+    Markdown(
+        f"{racks_frame.drop_nulls('rack_tokens_per_s').height} of {racks_frame.height} rack × floor × model × "
+        "precision × workload points reach their floor; what bounds the batch there:"
+    )
 )
 display(charts.html_table(thesis_racks.bound_summary(racks_frame).with_columns(pl.col(pl.Float64).round(2))))
 charts.html_table(result.rack_skips, caption="Racks or precisions the engine cannot serve, and why")
@@ -564,7 +566,7 @@ charts.titled(
 pays = thesis_racks.capacity_pays(racks_frame, thesis_settings.ELASTICITY_NEAR).sort(
     "speed_floor_tokens_per_s", "model_id", "workload_id"
 )
-print("\n".join(thesis_racks.where_capacity_pays(pays)))
+display(Markdown("\n".join(f"- {line}" for line in thesis_racks.where_capacity_pays(pays))))
 charts.html_table(
     pays.with_columns(pl.col(pl.Float64).round(2)),
     caption=f"Where capacity pays (capacity elasticity >= {thesis_settings.ELASTICITY_NEAR:g}), over racks and precisions",

@@ -98,10 +98,19 @@ def test_cli_refuses_an_unknown_report_with_a_suggestion(use_shipped_db):
         ("dram_revenue_usd_b", "DRAM revenue ($ bn)"),
         ("product", "Product"),
         ("optimal from tok/s/user", "optimal from tok/s/user"),
+        ("per_user_tok_s", "Per user (tok/s)"),
+        ("arithmetic_tok_s_per_mw", "Arithmetic (tok/s per MW)"),
+        ("rack_gpus", "Rack GPUs"),
     ],
 )
 def test_headers_carry_units(column, expected):
     assert tables.header(column) == expected
+
+
+def test_mapping_shows_shares_in_percent_and_other_values_plainly():
+    html = tables.mapping({"rack_memory_kv_share": 0.116, "rack_gpus": 72}).data
+    assert "Rack memory KV share (%)" in html and ">11.6<" in html
+    assert "Rack GPUs" in html and ">72<" in html
 
 
 def test_percent_columns_say_so_in_the_header():

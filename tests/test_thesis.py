@@ -250,7 +250,7 @@ def test_analysis_on_the_shipped_data():
 
     # The per-MW part of the Rubin example stands only at a rack power near the seed's 120 kW.
     def rubin_verdict(rack_kw):
-        changed = dataclasses.replace(result, seed_example={**result.seed_example, "rack_power_kw_in_data": rack_kw})
+        changed = dataclasses.replace(result, seed_example={**result.seed_example, "rack_power_in_data_kw": rack_kw})
         row = thesis.verdicts(changed).filter(pl.col("claim").str.starts_with("Rubin NVL72")).row(0, named=True)
         return row["verdict"], row["evidence"]
 

@@ -22,6 +22,8 @@ import polars as pl
 UNITS: tuple[tuple[str, str], ...] = (
     ("tokens_per_s_per_mw", "tok/s per MW"),
     ("tokens_per_s", "tok/s"),
+    ("tok_s_per_mw", "tok/s per MW"),
+    ("tok_s", "tok/s"),
     ("usd_per_mtok", "$ per Mtok"),
     ("usd_per_gpu_hour", "$ per GPU-hour"),
     ("usd_per_hour", "$ per hour"),
@@ -49,6 +51,7 @@ WORDS = {
     "dram": "DRAM",
     "ddr5": "DDR5",
     "gpu": "GPU",
+    "gpus": "GPUs",
     "bw": "bandwidth",
     "id": "ID",
     "kv": "KV",
@@ -185,8 +188,16 @@ def table_html(frame, link=None, percent=(), collapse_after=25, caption=None, ma
 
 def mapping(values: dict, key: str = "parameter", value: str = "value", caption: str | None = None):
     """A dict (assumptions, settings) as a two-column table instead of a printed Python dict."""
-    frame = pl.DataFrame({key: [header(str(k)) for k in values], value: [_plain(v) for v in values.values()]})
+    keys = [str(k) for k in values]
+    cells = [
+        number(v, percent=True) if is_percent(k) and _is_number(v) else _plain(v) for k, v in zip(keys, values.values())
+    ]
+    frame = pl.DataFrame({key: [header(k, is_percent(k)) for k in keys], value: cells})
     return table(frame, caption=caption)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _plain(value: object) -> str:

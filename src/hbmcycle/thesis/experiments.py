@@ -123,7 +123,7 @@ def seed_example_check(
     out["arithmetic_tok_s_per_mw"] = out["aggregate_tok_s"] / (example["rack_kw"] / 1000.0)
     rack = systems.filter(pl.col("accelerator_id") == EXAMPLE_ACCELERATOR).head(1)
     out["rack_gpus"] = int(rack["accelerator_count"][0]) if rack.height else None
-    out["rack_power_kw_in_data"] = rack["rack_power_kw"][0] if rack.height else None
+    out["rack_power_in_data_kw"] = rack["rack_power_kw"][0] if rack.height else None
     rubin = accelerators.filter(pl.col("accelerator_id") == EXAMPLE_ACCELERATOR)
     if rubin.is_empty() or out["rack_gpus"] is None:
         out["model_requests"] = None
@@ -136,7 +136,7 @@ def seed_example_check(
         out[f"{key}_regime"] = table["regime"][0]
     model = model_arrays(llm_models.filter(pl.col("model_id") == config.model_id))
     kv_bytes = float(model.kv_bytes_per_sequence(config.context, BYTES_PER_ELEMENT[config.kv])[0])
-    out["kv_gib_per_request"] = kv_bytes / 2**30
+    out["kv_per_request_gib"] = kv_bytes / 2**30
     out["rack_memory_gib"] = float(rubin["memory_gib"][0] * out["rack_gpus"])
-    out["kv_share_of_rack_memory"] = out["kv_gib_per_request"] * example["requests"] / out["rack_memory_gib"]
+    out["rack_memory_kv_share"] = out["kv_per_request_gib"] * example["requests"] / out["rack_memory_gib"]
     return out

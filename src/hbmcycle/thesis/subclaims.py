@@ -153,10 +153,10 @@ def _example_row(a: Analysis) -> tuple[str, str, str]:
     else:
         engine_ok = ex["model_requests"] >= ex["requests"]
         ceiling_ok = ex["ceiling_requests"] >= ex["requests"]
-        power_known = ex["rack_power_kw_in_data"] is not None
+        power_known = ex["rack_power_in_data_kw"] is not None
         # The per-MW figure stands only if the recorded rack power is close to the seed's.
         power_ok = power_known and math.isclose(
-            ex["rack_power_kw_in_data"], ex["rack_kw"], rel_tol=RACK_POWER_TOLERANCE
+            ex["rack_power_in_data_kw"], ex["rack_kw"], rel_tol=RACK_POWER_TOLERANCE
         )
         verdict = (
             "holds"
@@ -166,9 +166,9 @@ def _example_row(a: Analysis) -> tuple[str, str, str]:
             else "does not hold"
         )
         if power_known:
-            per_mw_data = ex["aggregate_tok_s"] / (ex["rack_power_kw_in_data"] / 1000.0)
+            per_mw_data = ex["aggregate_tok_s"] / (ex["rack_power_in_data_kw"] / 1000.0)
             power_text = (
-                f"{ex['rack_power_kw_in_data']:g} kW ({'within' if power_ok else 'outside'} "
+                f"{ex['rack_power_in_data_kw']:g} kW ({'within' if power_ok else 'outside'} "
                 f"±{RACK_POWER_TOLERANCE:.0%} of the seed's {ex['rack_kw']:g} kW), giving "
                 f"{per_mw_data / 1e6:.2f}M tok/s/MW"
             )
@@ -184,7 +184,7 @@ def _example_row(a: Analysis) -> tuple[str, str, str]:
             f"on {ex['rack_gpus']} Rubin GPUs the calibrated engine serves {ex['model_requests']:,.0f} concurrent "
             f"requests ({ex['model_regime']}), its hardware ceiling without fixed overheads "
             f"{ex['ceiling_requests']:,.0f} ({ex['ceiling_regime']}); {ex['requests']:,} such requests hold "
-            f"{ex['kv_share_of_rack_memory']:.0%} of rack HBM in KV cache"
+            f"{ex['rack_memory_kv_share']:.0%} of rack HBM in KV cache"
         )
     title = (
         f"Rubin NVL72 example: {ex['requests']:,.0f} requests x {ex['per_user_tok_s']:g} tok/s, "
