@@ -76,7 +76,8 @@ class ChartModel:
     lpu: str
     _afd: dict = field(default_factory=dict)
     _gpu: dict = field(default_factory=dict)
-    _racks: dict = field(default_factory=dict)
+    _racks: dict = field(default_factory=dict)  # accelerator id -> rack as first read; (id, stack) -> on that stack
+    _afd_system: rack_afd.AfdSystem | None = None  # the LPU side, read once
 
     def rack(self, accelerator_id: str, context: float, stack: str) -> gpu_rack.Rack:
         """The rack at another context (read from the tables once per accelerator, then once per stack)."""
@@ -89,12 +90,12 @@ class ChartModel:
     def afd(self, context: float, stack: str, hop_us: float) -> pl.DataFrame:
         key = (context, stack, hop_us)
         if key not in self._afd:
-            if "afd" not in self._racks:
-                self._racks["afd"] = rack_afd.afd_system(
+            if self._afd_system is None:
+                self._afd_system = rack_afd.afd_system(
                     self.tables, self.gpu, self.lpu, self.cfg, context, stack, self.hop
                 )
             hop = replace(self.hop, hop_latency_s=hop_us * 1e-6)
-            system = replace(self._racks["afd"], gpu=self.rack(self.gpu, context, stack), hop=hop)
+            system = replace(self._afd_system, gpu=self.rack(self.gpu, context, stack), hop=hop)
             self._afd[key] = (system, rack_afd.afd_points(system))
         return self._afd[key][1]
 

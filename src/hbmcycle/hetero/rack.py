@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-import numpy as np
 import polars as pl
 
 from hbmcycle.hetero.steps import stack_efficiency
@@ -141,8 +140,7 @@ def best_points(r: Rack, speeds) -> list[dict]:
 
 def best_points_at_contexts(r: Rack, speed: float, contexts) -> list[dict]:
     """:func:`best_points` at one speed for prompts of each of ``contexts`` tokens, in one rack search."""
-    traffic = [wl.custom(float(L), r.spec.output_tokens).traffic() for L in contexts]
-    by_context = wl.Traffic(*(np.array(column, dtype=float) for column in zip(*traffic, strict=True)))
+    by_context = wl.stacked_traffic([wl.custom(float(L), r.spec.output_tokens) for L in contexts])
     return base_points(r.model, by_context, [speed], r.stack, r.weight_bytes, r.kv_bytes)[0]
 
 

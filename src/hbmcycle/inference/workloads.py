@@ -93,6 +93,11 @@ def lookup(workloads: pl.DataFrame, workload_id: str, assumptions: Assumptions) 
     return from_row(rows.row(0, named=True), assumptions)
 
 
+def stacked_traffic(specs) -> Traffic:
+    """The traffic of several workloads along one axis (one entry per spec), for one vectorised evaluation."""
+    return Traffic(*(np.array(column, dtype=float) for column in zip(*(s._sizes() for s in specs), strict=True)))
+
+
 def custom(input_tokens: float, output_tokens: float, prefix_hit_rate: float = 0.0) -> WorkloadSpec:
     """Fixed prompt and output lengths (``--isl`` / ``--osl``), no latency limits of its own."""
     return WorkloadSpec(

@@ -69,11 +69,6 @@ def workload_specs(workloads: pl.DataFrame, ids, assumptions: Assumptions) -> li
     return out
 
 
-def _traffic(specs: list[wl.WorkloadSpec]):
-    columns = list(zip(*(s._sizes() for s in specs)))
-    return wl.Traffic(*(np.array(c, dtype=float) for c in columns))
-
-
 def _rack_rows(system: dict, weights: str, models, specs, floors, points, power_mw: float) -> list[dict]:
     e_capacity, e_bandwidth = rack_elasticities(points["rack_tokens_per_s"])
     rows = []
@@ -132,7 +127,7 @@ def rack_matrix(
     systems = tables["systems"]
     models = model_arrays(tables["llm_models"].filter(pl.col("model_id").is_in(list(model_ids))))
     specs = workload_specs(tables["workloads"], workload_ids, inputs.assumptions)
-    traffic = _traffic(specs)
+    traffic = wl.stacked_traffic(specs)
     rows, skipped = [], []
     for system_id in system_ids:
         found = systems.filter(pl.col("system_id") == system_id)
